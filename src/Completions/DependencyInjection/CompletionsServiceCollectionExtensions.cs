@@ -1,0 +1,63 @@
+using McpSubAgent.Completions;
+using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Loop;
+using McpSubAgent.Completions.Mcp;
+using McpSubAgent.Completions.Transport;
+using McpSubAgent.Completions.Upstream;
+using McpSubAgent.Completions.Usage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the completions engine.</summary>
+public static class CompletionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="McpCompletionsEngine"/>, <see cref="McpCompletionsHandler"/> and their parts. Options bind from the
+    /// <c>Completions</c> configuration section when configuration is registered; <paramref name="configure"/> runs after.
+    /// The static credential provider is registered unless another <see cref="IMcpCredentialProvider"/> was.
+    /// </summary>
+    public static IServiceCollection AddMcpCompletions(this IServiceCollection services, Action<CompletionsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<CompletionsOptions>().BindConfiguration(CompletionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IMcpCredentialProvider, StaticCredentialProvider>();
+
+        services.AddHttpClient(McpConnectionPool.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+                if (!sp.GetRequiredService<IOptions<CompletionsOptions>>().Value.AllowPrivateNetworkServers)
+                {
+                    handler.ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync;
+                }
+
+                return handler;
+            });
+
+        services.TryAddSingleton<ServerUrlGuard>();
+        services.TryAddSingleton<McpConnectionPool>();
+        services.TryAddSingleton<McpToolResolver>();
+        services.TryAddSingleton<McpToolExecutor>();
+        services.TryAddSingleton<UpstreamRetryPipeline>();
+        services.TryAddSingleton(sp => new McpCompletionsEngine(
+            sp.GetRequiredService<McpToolResolver>(),
+            sp.GetRequiredService<McpToolExecutor>(),
+            sp.GetRequiredService<UpstreamRetryPipeline>(),
+            sp.GetRequiredService<IOptions<CompletionsOptions>>(),
+            sp.GetServices<ICompletionRunObserver>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<McpCompletionsEngine>>()));
+        services.TryAddTransient<McpCompletionsHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,12 @@
+using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Usage;
+
+namespace McpSubAgent.Completions.Events;
+
+/// <summary>The last event of every run that was not cancelled.</summary>
+/// <param name="FinishReason">OpenAI's finish reason: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, <c>content_filter</c>.</param>
+/// <param name="Outcome">Why the run ended.</param>
+/// <param name="Usage">The tokens of all rounds together.</param>
+/// <param name="LoginLinks">The logins needed, when <paramref name="Outcome"/> is <see cref="RunOutcome.LoginRequired"/>.</param>
+public sealed record CompletionFinished(
+    string FinishReason, RunOutcome Outcome, TokenUsage Usage, IReadOnlyList<McpLoginLink> LoginLinks) : CompletionEvent;

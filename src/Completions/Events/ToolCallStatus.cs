@@ -1,0 +1,14 @@
+namespace McpSubAgent.Completions.Events;
+
+/// <summary>How a tool call ended.</summary>
+public enum ToolCallStatus
+{
+    /// <summary>The tool returned a result.</summary>
+    Succeeded,
+
+    /// <summary>The tool reported an error, the server failed, or the arguments were not valid JSON.</summary>
+    Failed,
+
+    /// <summary>The call took longer than <see cref="CompletionsOptions.ToolCallTimeout"/>.</summary>
+    TimedOut,
+}

@@ -1,0 +1,15 @@
+namespace McpSubAgent.Completions.Loop;
+
+/// <summary>Who a run is for and the limits the host sets on it.</summary>
+/// <param name="UserKey">The stable id of the user; MCP connections and credentials are kept per user key.</param>
+public sealed record CompletionRunContext(string UserKey)
+{
+    /// <summary>The profile, overriding the request's front matter: one user may keep several logins to a server.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>The round limit, overriding the request's <c>max_rounds</c> and the configured default.</summary>
+    public int? MaxRounds { get; init; }
+
+    /// <summary>The completion id; a new <c>chatcmpl-…</c> id when null.</summary>
+    public string? RunId { get; init; }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Mcp;
+using McpSubAgent.Completions.Rendering;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.Completions.Loop;
+
+/// <summary>
+/// Runs one MCP tool call with its timeout. Every failure (an <c>isError</c> result, a JSON-RPC error, a timeout, a
+/// server that is gone, arguments that are not JSON) becomes a result the model reads and an error line the person sees.
+/// Only the caller's own cancellation escapes.
+/// </summary>
+internal sealed partial class McpToolExecutor(
+    McpConnectionPool pool,
+    IOptions<CompletionsOptions> options,
+    TimeProvider timeProvider,
+    ILogger<McpToolExecutor> logger)
+{
+    public async Task<ToolExecution> ExecuteAsync(ResolvedMcpTool tool, ToolCallInfo call, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var started = timeProvider.GetTimestamp();
+        var header = MarkdownRenderer.ToolCall(call.ToolName, call.ServerUrl, call.Arguments);
+
+        ToolExecution Failed(ToolCallStatus status, string message) => new(call, status, $"Error: {message}",
+            header + MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), timeProvider.GetElapsedTime(started));
+
+        if (!TryParseArguments(call.Arguments, out var arguments, out var argumentError))
+        {
+            return Failed(ToolCallStatus.Failed, argumentError);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.ToolCallTimeout);
+        try
+        {
+            var result = await tool.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+            var duration = timeProvider.GetElapsedTime(started);
+            var text = TextForModel(result, settings.MaxResultCharactersForModel);
+            if (result.IsError == true)
+            {
+                var message = string.IsNullOrWhiteSpace(text) ? "the tool reported an error" : text;
+                return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {message}",
+                    header + MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), duration);
+            }
+
+            return new ToolExecution(call, ToolCallStatus.Succeeded, text,
+                header + MarkdownRenderer.ToolResult(result, settings.MaxResultCharactersShown, settings.MaxInlineImageBytes), duration);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return Failed(ToolCallStatus.TimedOut,
+                $"the tool did not answer within {settings.ToolCallTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
+        }
+        catch (Exception ex)
+        {
+            // Any failure of one call is a result the model can work with, never a broken answer.
+            if (McpErrors.IsTransportFailure(ex) || McpErrors.IsUnauthorized(ex))
+            {
+                pool.Evict(tool.Connection);
+            }
+
+            LogToolCallFailed(logger, call.ToolName, call.ServerUrl, ex.Message);
+            return Failed(ToolCallStatus.Failed, McpErrors.Describe(ex));
+        }
+    }
+
+    private static bool TryParseArguments(string json, out JsonObject arguments, out string error)
+    {
+        arguments = [];
+        error = "";
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return true;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(json) is JsonObject parsed)
+            {
+                arguments = parsed;
+                return true;
+            }
+
+            error = "the arguments must be a JSON object";
+        }
+        catch (JsonException ex)
+        {
+            error = $"the arguments are not valid JSON ({ex.Message})";
+        }
+
+        return false;
+    }
+
+    /// <summary>Tool messages carry text only: images and binary resources are named, not sent.</summary>
+    private static string TextForModel(CallToolResult result, int maxCharacters)
+    {
+        var text = new StringBuilder();
+        foreach (var block in result.Content)
+        {
+            if (text.Length > 0)
+            {
+                text.Append('\n');
+            }
+
+            text.Append(block switch
+            {
+                TextContentBlock t => t.Text,
+                ImageContentBlock i => $"[image: {i.MimeType}, shown to the user]",
+                AudioContentBlock a => $"[audio: {a.MimeType}]",
+                EmbeddedResourceBlock { Resource: TextResourceContents r } => r.Text,
+                EmbeddedResourceBlock e => $"[resource: {e.Resource.Uri}]",
+                ResourceLinkBlock l => $"[resource link: {l.Name} {l.Uri}]",
+                _ => JsonSerializer.Serialize(block, McpJsonUtilities.DefaultOptions),
+            });
+        }
+
+        if (text.Length == 0 && result.StructuredContent is { } structured)
+        {
+            text.Append(structured.GetRawText());
+        }
+
+        if (text.Length > maxCharacters)
+        {
+            var total = text.Length;
+            text.Length = maxCharacters;
+            text.Append(CultureInfo.InvariantCulture, $"\n[truncated: {maxCharacters} of {total} characters]");
+        }
+
+        return text.ToString();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MCP tool call {ToolName} on {ServerUrl} failed: {Reason}")]
+    private static partial void LogToolCallFailed(ILogger logger, string toolName, Uri serverUrl, string reason);
+}

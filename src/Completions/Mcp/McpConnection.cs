@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.Completions.Mcp;
+
+/// <summary>
+/// One pooled MCP client session with its cached tool list. The list is listed again after
+/// <see cref="CompletionsOptions.ToolListCacheDuration"/> or when the server sends <c>notifications/tools/list_changed</c>.
+/// </summary>
+internal sealed class McpConnection(McpClient client, McpConnectionKey key, TimeProvider timeProvider) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _toolsLock = new(1, 1);
+    private IReadOnlyList<Tool>? _tools;
+    private long _toolsListedAt;
+    private long _lastUsed = timeProvider.GetTimestamp();
+    private volatile bool _toolsStale;
+
+    public McpConnectionKey Key { get; } = key;
+
+    /// <summary>Set when the transport failed: the pool replaces the connection on next use.</summary>
+    public bool IsBroken { get; private set; }
+
+    public TimeSpan IdleFor => timeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
+
+    public void InvalidateTools() => _toolsStale = true;
+
+    public void MarkBroken() => IsBroken = true;
+
+    public async Task<IReadOnlyList<Tool>> GetToolsAsync(TimeSpan cacheDuration, CancellationToken cancellationToken)
+    {
+        Touch();
+        if (IsFresh(cacheDuration))
+        {
+            return _tools!;
+        }
+
+        await _toolsLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (IsFresh(cacheDuration))
+            {
+                return _tools!;
+            }
+
+            // Cleared before listing: a change notified while listing marks the new list stale again.
+            _toolsStale = false;
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            _tools = tools.Select(t => t.ProtocolTool).ToArray();
+            _toolsListedAt = timeProvider.GetTimestamp();
+            return _tools;
+        }
+        finally
+        {
+            _toolsLock.Release();
+        }
+    }
+
+    public async Task<CallToolResult> CallToolAsync(string toolName, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        Touch();
+        var request = new CallToolRequestParams
+        {
+            Name = toolName,
+            Arguments = arguments.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, CompletionsJsonContext.Default.JsonNode)),
+        };
+        return await client.CallToolAsync(request, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _toolsLock.Dispose();
+        return client.DisposeAsync();
+    }
+
+    private bool IsFresh(TimeSpan cacheDuration) =>
+        _tools is not null && !_toolsStale && timeProvider.GetElapsedTime(_toolsListedAt) < cacheDuration;
+
+    private void Touch() => Volatile.Write(ref _lastUsed, timeProvider.GetTimestamp());
+}

@@ -1,0 +1,162 @@
+using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Requests;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.Completions.Mcp;
+
+/// <summary>
+/// Resolves all MCP servers of a request concurrently: checks each URL against the SSRF guard, asks the credential
+/// port, connects through the pool and lists the tools, then names them for the model.
+/// </summary>
+internal sealed partial class McpToolResolver(
+    McpConnectionPool pool,
+    ServerUrlGuard guard,
+    IMcpCredentialProvider credentials,
+    IOptions<CompletionsOptions> options,
+    ILogger<McpToolResolver> logger)
+{
+    private abstract record ServerOutcome
+    {
+        public sealed record Connected(McpConnection Connection, IReadOnlyList<Tool> Tools) : ServerOutcome;
+
+        public sealed record NeedsLogin(McpLoginLink Link) : ServerOutcome;
+
+        public sealed record Failed(string Message) : ServerOutcome;
+    }
+
+    public async Task<ResolvedMcpServers> ResolveAsync(
+        ChatCompletionRequest request, string userKey, string? profile, CancellationToken cancellationToken)
+    {
+        var servers = request.McpServers;
+
+        // Refuse forbidden URLs before touching any server, so a bad request has no side effects.
+        await Task.WhenAll(servers.Select((s, i) => guard.EnsureAllowedAsync(s.ServerUrl, $"tools[{i}].server_url", cancellationToken)));
+
+        var outcomes = await Task.WhenAll(servers.Select(s => ResolveServerAsync(s, userKey, profile, cancellationToken)));
+
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tool in request.CallerTools.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            if (tool["function"]?["name"]?.GetValue<string>() is { } callerName)
+            {
+                taken.Add(callerName);
+            }
+        }
+
+        var prefixes = McpToolNamer.ServerPrefixes(servers);
+        var tools = new List<ResolvedMcpTool>();
+        var logins = new List<McpLoginLink>();
+        var problems = new List<McpServerProblem>();
+        for (var i = 0; i < servers.Count; i++)
+        {
+            switch (outcomes[i])
+            {
+                case ServerOutcome.Connected connected:
+                    foreach (var tool in connected.Tools.Where(t => servers[i].AllowedTools?.Contains(t.Name) ?? true))
+                    {
+                        var name = McpToolNamer.Allocate(prefixes[i], servers[i].ServerUrl, tool.Name, taken);
+                        tools.Add(new ResolvedMcpTool(name, servers[i], connected.Connection, tool));
+                    }
+
+                    break;
+                case ServerOutcome.NeedsLogin login:
+                    logins.Add(login.Link);
+                    break;
+                case ServerOutcome.Failed failed:
+                    problems.Add(new McpServerProblem(servers[i].ServerUrl, failed.Message));
+                    break;
+            }
+        }
+
+        return new ResolvedMcpServers(tools, logins, problems);
+    }
+
+    private async Task<ServerOutcome> ResolveServerAsync(
+        McpServerSpec server, string userKey, string? profile, CancellationToken cancellationToken)
+    {
+        var credentialRequest = new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers);
+        var credential = await credentials.GetCredentialAsync(credentialRequest, cancellationToken);
+        try
+        {
+            return await ConnectAsync(server, credential, credentialRequest, cancellationToken);
+        }
+        catch (McpUnauthorizedException unauthorized)
+        {
+            // Once: the port may refresh the token or answer with a login link.
+            var retry = await credentials.GetCredentialAsync(credentialRequest with
+            {
+                RejectedAuthorization = (credential as McpCredential.Ready)?.Authorization ?? "",
+                Challenge = unauthorized.Challenge,
+            }, cancellationToken);
+            try
+            {
+                return await ConnectAsync(server, retry, credentialRequest, cancellationToken);
+            }
+            catch (McpUnauthorizedException again)
+            {
+                return new ServerOutcome.Failed($"{server.ServerUrl} requires authentication ({again.Message})");
+            }
+        }
+    }
+
+    private async Task<ServerOutcome> ConnectAsync(
+        McpServerSpec server, McpCredential credential, McpCredentialRequest request, CancellationToken cancellationToken)
+    {
+        switch (credential)
+        {
+            case McpCredential.LoginRequired login:
+                return new ServerOutcome.NeedsLogin(new McpLoginLink(server.ServerUrl, login.LoginUrl));
+            case McpCredential.Unavailable unavailable:
+                return new ServerOutcome.Failed(unavailable.Reason);
+        }
+
+        var headers = new Dictionary<string, string>(server.Headers, StringComparer.OrdinalIgnoreCase);
+        if ((credential as McpCredential.Ready)?.Authorization is { } authorization)
+        {
+            headers["Authorization"] = authorization;
+        }
+
+        var key = McpConnectionPool.KeyFor(request.UserKey, request.Profile, server.ServerUrl, headers);
+        for (var attempt = 1; ; attempt++)
+        {
+            McpConnection? connection = null;
+            try
+            {
+                connection = await pool.GetAsync(key, headers, cancellationToken);
+                var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken);
+                return new ServerOutcome.Connected(connection, tools);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (ex is McpUnauthorizedException)
+                {
+                    throw;
+                }
+
+                if (connection is not null)
+                {
+                    pool.Evict(connection);
+                }
+
+                if (McpErrors.IsUnauthorized(ex))
+                {
+                    throw new McpUnauthorizedException(server.ServerUrl, null, ex);
+                }
+
+                // A pooled session may have died with its server's restart: one fresh attempt.
+                if (connection is not null && attempt == 1 && McpErrors.IsTransportFailure(ex))
+                {
+                    continue;
+                }
+
+                LogServerUnavailable(logger, server.ServerUrl, ex.Message);
+                return new ServerOutcome.Failed($"Could not reach the MCP server {server.ServerUrl}: {McpErrors.Describe(ex)}");
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {ServerUrl} is unavailable: {Reason}")]
+    private static partial void LogServerUnavailable(ILogger logger, Uri serverUrl, string reason);
+}

@@ -1,0 +1,51 @@
+using System.Runtime.CompilerServices;
+using McpSubAgent.Completions.Events;
+
+namespace McpSubAgent.Completions.OpenAI;
+
+/// <summary>
+/// A run whose first event has been awaited, so that bad input and a failing first upstream call surface as exceptions
+/// while the host can still answer with an error status; after that, the response is committed.
+/// </summary>
+public sealed class StartedRun : IAsyncDisposable
+{
+    private readonly IAsyncEnumerator<CompletionEvent> _events;
+    private bool _hasCurrent;
+
+    private StartedRun(IAsyncEnumerator<CompletionEvent> events, bool hasCurrent)
+    {
+        _events = events;
+        _hasCurrent = hasCurrent;
+    }
+
+    /// <summary>Starts the run and waits for its first event; throws what the run throws before it.</summary>
+    public static async Task<StartedRun> StartAsync(IAsyncEnumerable<CompletionEvent> run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var events = run.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            var hasCurrent = await events.MoveNextAsync();
+            return new StartedRun(events, hasCurrent);
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>All events of the run, the first one included. Enumerate once.</summary>
+    public async IAsyncEnumerable<CompletionEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (_hasCurrent)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return _events.Current;
+            _hasCurrent = await _events.MoveNextAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _events.DisposeAsync();
+}

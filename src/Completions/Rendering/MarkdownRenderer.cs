@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using McpSubAgent.Completions.Credentials;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.Completions.Rendering;
+
+/// <summary>
+/// Writes tool calls, results, errors and login requests as markdown, in the <c>&lt;details&gt;</c> form of
+/// mcp-completions so that pages built for it render ours. Anything a server sends is escaped or fenced: a tool result
+/// must never become live HTML in a chat page.
+/// </summary>
+internal static partial class MarkdownRenderer
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string ToolCall(string toolName, Uri serverUrl, string arguments) =>
+        $"\n\n<details><summary>🔧 {Html(toolName)} ({Html(serverUrl.Host)})</summary>\n\n{Fence("json", PrettyJson(arguments) ?? arguments)}\n\n</details>";
+
+    public static string ToolResult(CallToolResult result, int maxCharacters, int maxInlineImageBytes)
+    {
+        var blocks = new List<string>();
+        var size = 0;
+        foreach (var block in result.Content)
+        {
+            switch (block)
+            {
+                case TextContentBlock text:
+                    size += text.Text.Length;
+                    var json = PrettyJson(text.Text);
+                    blocks.Add(json is not null ? Truncated("json", json, maxCharacters) : Truncated("markdown", text.Text, maxCharacters));
+                    break;
+                case ImageContentBlock image:
+                    size += image.Data.Length;
+                    blocks.Add(Image(image.MimeType, image.Data.Span, maxInlineImageBytes));
+                    break;
+                default:
+                    var raw = JsonSerializer.Serialize(block, McpJsonUtilities.DefaultOptions);
+                    size += raw.Length;
+                    blocks.Add(Truncated("json", PrettyJson(raw) ?? raw, maxCharacters));
+                    break;
+            }
+        }
+
+        if (blocks.Count == 0 && result.StructuredContent is { } structured)
+        {
+            var raw = JsonSerializer.Serialize(structured, Indented);
+            size += raw.Length;
+            blocks.Add(Truncated("json", raw, maxCharacters));
+        }
+
+        var tokens = Math.Round(size / 5.0).ToString(CultureInfo.InvariantCulture);
+        return $"\n\n<details><summary>Result (±{tokens} tokens)</summary>\n\n{string.Join("\n\n", blocks)}\n\n</details>\n\n";
+    }
+
+    public static string Error(string message) => $"\n\n**Error**: {Html(message)}\n\n";
+
+    public static string LoginRequired(IReadOnlyList<McpLoginLink> links)
+    {
+        var lines = string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Host)}](<{l.Url.AbsoluteUri}>)"));
+        return "# MCP Server Authentication Required\n\n" +
+               "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
+               $"{lines}\n\nAfter authentication, retry your request.";
+    }
+
+    public static string RoundLimitReached(int rounds) =>
+        $"\n\n> Stopped after {rounds} tool round{(rounds == 1 ? "" : "s")}: the round limit was reached. Ask again to continue.\n";
+
+    /// <summary>A code block whose fence is longer than any backtick run inside, so the content cannot close it.</summary>
+    public static string Fence(string language, string content)
+    {
+        var longest = BacktickRuns().Matches(content).Select(m => m.Length).DefaultIfEmpty(0).Max();
+        var fence = new string('`', Math.Max(3, longest + 1));
+        return $"{fence}{language}\n{content}\n{fence}";
+    }
+
+    private static string Truncated(string language, string content, int maxCharacters)
+    {
+        if (content.Length <= maxCharacters)
+        {
+            return Fence(language, content);
+        }
+
+        return Fence(language, content[..maxCharacters]) +
+               $"\n\n*… truncated: {maxCharacters.ToString("N0", CultureInfo.InvariantCulture)} of " +
+               $"{content.Length.ToString("N0", CultureInfo.InvariantCulture)} characters shown.*";
+    }
+
+    private static string Image(string mimeType, ReadOnlySpan<byte> base64, int maxInlineBytes)
+    {
+        var data = Encoding.ASCII.GetString(base64);
+        var decodedLength = data.Length / 4 * 3;
+        var validMime = ImageMimeType().IsMatch(mimeType);
+        if (!validMime)
+        {
+            return $"*An image of type {Html(mimeType)} was not shown.*";
+        }
+
+        var buffer = new byte[decodedLength];
+        if (decodedLength > maxInlineBytes || !Convert.TryFromBase64String(data, buffer, out _))
+        {
+            return $"*An image ({mimeType}, {decodedLength / 1024.0:0.#} KB) was not shown.*";
+        }
+
+        return $"![image](data:{mimeType};base64,{data})";
+    }
+
+    private static string? PrettyJson(string text)
+    {
+        var trimmed = text.AsSpan().Trim();
+        if (trimmed.IsEmpty || (trimmed[0] != '{' && trimmed[0] != '['))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(text)?.ToJsonString(Indented);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Html(string text) => WebUtility.HtmlEncode(text);
+
+    [GeneratedRegex("`+")]
+    private static partial Regex BacktickRuns();
+
+    [GeneratedRegex("^image/[a-z0-9.+-]+$")]
+    private static partial Regex ImageMimeType();
+}

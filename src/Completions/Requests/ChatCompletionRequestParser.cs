@@ -1,0 +1,266 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace McpSubAgent.Completions.Requests;
+
+/// <summary>Validates a chat-completions body and takes its MCP servers out of it.</summary>
+public static partial class ChatCompletionRequestParser
+{
+    /// <summary>The engine's own request fields, removed before the body goes upstream.</summary>
+    internal static readonly string[] EngineFields = ["mcp_output", "max_rounds"];
+
+    private static readonly HashSet<string> ForbiddenServerHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "content-length", "content-type", "transfer-encoding", "connection", "mcp-session-id",
+        "mcp-protocol-version", "accept",
+    };
+
+    /// <summary>Parses raw JSON; malformed JSON or a body that is not an object is an <see cref="InvalidRequestException"/>.</summary>
+    public static ChatCompletionRequest Parse(ReadOnlySpan<byte> json)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidRequestException($"The request body is not valid JSON: {ex.Message}", innerException: ex);
+        }
+
+        return Parse(node as JsonObject ?? throw new InvalidRequestException("The request body must be a JSON object."));
+    }
+
+    /// <summary>
+    /// Whether a body may use the engine: it has a <c>{type:"mcp"}</c> tool or its first system or user message starts
+    /// with front matter. A cheap test, so that other requests can pass through untouched.
+    /// </summary>
+    public static bool MayUseMcp(JsonObject body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(IsMcpTool))
+        {
+            return true;
+        }
+
+        return body["messages"] is JsonArray messages && messages.OfType<JsonObject>()
+            .FirstOrDefault(m => (string?)m["role"] is "system" or "user" or "developer")?["content"] switch
+            {
+                JsonValue v when v.TryGetValue(out string? s) => s.StartsWith("---", StringComparison.Ordinal),
+                JsonArray parts => parts.FirstOrDefault() is JsonObject p && p["text"] is JsonValue t
+                    && t.TryGetValue(out string? s) && s.StartsWith("---", StringComparison.Ordinal),
+                _ => false,
+            };
+    }
+
+    /// <summary>
+    /// Validates <paramref name="source"/> and returns the request. The source is not changed: the result holds a copy.
+    /// </summary>
+    public static ChatCompletionRequest Parse(JsonObject source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var body = (JsonObject)source.DeepClone();
+
+        if (body["messages"] is not JsonArray messages || messages.Count == 0)
+        {
+            throw new InvalidRequestException("'messages' must be a non-empty array.", "messages");
+        }
+
+        var model = ReadOptionalString(body, "model");
+        var stream = ReadOptionalBool(body, "stream") ?? false;
+        var includeUsage = body["stream_options"] is JsonObject so && (ReadOptionalBool(so, "include_usage") ?? false);
+        var user = ReadOptionalString(body, "user");
+        var outputMode = ReadOptionalString(body, "mcp_output") switch
+        {
+            null or "markdown" => McpOutputMode.Markdown,
+            "text" => McpOutputMode.Text,
+            var other => throw new InvalidRequestException(
+                $"'mcp_output' must be \"markdown\" or \"text\", not \"{other}\".", "mcp_output"),
+        };
+        int? maxRounds = null;
+        if (body["max_rounds"] is JsonNode roundsNode)
+        {
+            if (roundsNode.GetValueKind() != JsonValueKind.Number || !roundsNode.AsValue().TryGetValue(out int rounds)
+                || rounds is < 1 or > 100)
+            {
+                throw new InvalidRequestException("'max_rounds' must be a whole number from 1 to 100.", "max_rounds");
+            }
+
+            maxRounds = rounds;
+        }
+
+        foreach (var field in EngineFields)
+        {
+            body.Remove(field);
+        }
+
+        var servers = new List<McpServerSpec>();
+        var callerTools = new JsonArray();
+        if (body["tools"] is JsonNode toolsNode)
+        {
+            if (toolsNode is not JsonArray tools)
+            {
+                throw new InvalidRequestException("'tools' must be an array.", "tools");
+            }
+
+            for (var i = 0; i < tools.Count; i++)
+            {
+                if (tools[i] is JsonObject tool && IsMcpTool(tool))
+                {
+                    var spec = ParseMcpTool(tool, $"tools[{i}]");
+                    if (servers.Any(s => s.ServerUrl == spec.ServerUrl))
+                    {
+                        throw new InvalidRequestException(
+                            $"The MCP server {spec.ServerUrl} is named twice in 'tools'.", $"tools[{i}]");
+                    }
+
+                    servers.Add(spec);
+                }
+                else
+                {
+                    callerTools.Add(tools[i]?.DeepClone());
+                }
+            }
+        }
+
+        var frontMatter = FrontMatter.Extract(messages);
+        foreach (var url in frontMatter?.ServerUrls ?? [])
+        {
+            var uri = ParseServerUrl(url, "messages");
+            if (!servers.Any(s => s.ServerUrl == uri))
+            {
+                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>()));
+            }
+        }
+
+        return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
+            maxRounds, frontMatter?.Profile, user);
+    }
+
+    private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";
+
+    private static McpServerSpec ParseMcpTool(JsonObject tool, string param)
+    {
+        var url = ReadOptionalString(tool, "server_url", param) ?? ReadOptionalString(tool, "url", param)
+            ?? throw new InvalidRequestException(
+                "An MCP tool needs 'server_url' (or 'url'): the address of the remote MCP server.", $"{param}.server_url");
+        var serverUrl = ParseServerUrl(url, $"{param}.server_url");
+
+        var label = ReadOptionalString(tool, "server_label", param);
+        if (label is not null && !LabelPattern().IsMatch(label))
+        {
+            throw new InvalidRequestException(
+                "'server_label' must be 1 to 64 letters, digits, '_' or '-'.", $"{param}.server_label");
+        }
+
+        switch (tool["require_approval"])
+        {
+            case null:
+                break;
+            case JsonValue v when v.TryGetValue(out string? mode) && mode == "never":
+                break;
+            case var other:
+                throw new InvalidRequestException(
+                    $"'require_approval' {other.ToJsonString()} is not supported: only \"never\" is (tools run without asking).",
+                    $"{param}.require_approval") { Code = "unsupported_value" };
+        }
+
+        return new McpServerSpec(serverUrl, label, ReadAllowedTools(tool["allowed_tools"], $"{param}.allowed_tools"),
+            ReadHeaders(tool["headers"], $"{param}.headers"));
+    }
+
+    internal static Uri ParseServerUrl(string url, string param)
+    {
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri))
+        {
+            throw new InvalidRequestException($"The MCP server URL '{url}' is not an absolute URL.", param);
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new InvalidRequestException($"The MCP server URL '{url}' must use http or https.", param);
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new InvalidRequestException(
+                $"The MCP server URL '{uri.GetLeftPart(UriPartial.Scheme)}{uri.Host}' must not carry credentials; use 'headers'.", param);
+        }
+
+        // The fragment never reaches the server; dropping it makes equal URLs compare equal.
+        return new UriBuilder(uri) { Fragment = "" }.Uri;
+    }
+
+    private static HashSet<string>? ReadAllowedTools(JsonNode? node, string param)
+    {
+        var names = node switch
+        {
+            null => null,
+            JsonArray array => array,
+            JsonObject { } filter when filter["tool_names"] is JsonArray list && filter.Count == 1 => list,
+            _ => throw new InvalidRequestException(
+                "'allowed_tools' must be an array of tool names or {\"tool_names\": [...]}.", param),
+        };
+        if (names is null)
+        {
+            return null;
+        }
+
+        return names.Select(n => n is JsonValue v && v.TryGetValue(out string? s) && s.Length > 0
+            ? s
+            : throw new InvalidRequestException("'allowed_tools' must hold tool names as strings.", param)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static Dictionary<string, string> ReadHeaders(JsonNode? node, string param)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (node is null)
+        {
+            return headers;
+        }
+
+        if (node is not JsonObject map)
+        {
+            throw new InvalidRequestException("'headers' must be an object of header names and string values.", param);
+        }
+
+        foreach (var (name, value) in map)
+        {
+            if (!HeaderNamePattern().IsMatch(name) || ForbiddenServerHeaders.Contains(name))
+            {
+                throw new InvalidRequestException($"The header '{name}' cannot be set for an MCP server.", param);
+            }
+
+            if (value is not JsonValue v || !v.TryGetValue(out string? text) || text.AsSpan().ContainsAny('\r', '\n'))
+            {
+                throw new InvalidRequestException($"The header '{name}' must have a single-line string value.", param);
+            }
+
+            headers[name] = text;
+        }
+
+        return headers;
+    }
+
+    private static string? ReadOptionalString(JsonObject obj, string name, string? parent = null) => obj[name] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        _ => throw new InvalidRequestException($"'{name}' must be a string.", parent is null ? name : $"{parent}.{name}"),
+    };
+
+    private static bool? ReadOptionalBool(JsonObject obj, string name) => obj[name] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out bool b) => b,
+        _ => throw new InvalidRequestException($"'{name}' must be true or false.", name),
+    };
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    private static partial Regex LabelPattern();
+
+    // RFC 9110 token characters.
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
+    private static partial Regex HeaderNamePattern();
+}

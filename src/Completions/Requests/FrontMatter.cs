@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace McpSubAgent.Completions.Requests;
+
+/// <summary>
+/// A leading <c>---</c> YAML block in the first system or user message that names MCP servers (<c>mcp:</c>) and a
+/// <c>profile:</c>. It is removed before the model sees the message. A block without either key is an ordinary
+/// document the person pasted, and stays.
+/// </summary>
+internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Profile)
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder().Build();
+
+    /// <summary>Finds, parses and strips the front matter of <paramref name="messages"/>; null when there is none.</summary>
+    public static FrontMatter? Extract(JsonArray messages)
+    {
+        var message = messages.OfType<JsonObject>().FirstOrDefault(m =>
+            m["role"]?.GetValueKind() == System.Text.Json.JsonValueKind.String &&
+            (string?)m["role"] is "system" or "user" or "developer");
+        if (message is null)
+        {
+            return null;
+        }
+
+        // Content is either a string or an array of parts whose first text part may carry the block.
+        var (text, write) = message["content"] switch
+        {
+            JsonValue value when value.TryGetValue(out string? s) => (s, (Action<string>)(rest => message["content"] = rest)),
+            JsonArray parts when parts.FirstOrDefault() is JsonObject { } part && (string?)part["type"] == "text"
+                && part["text"] is JsonValue t && t.TryGetValue(out string? s) => (s, rest => part["text"] = rest),
+            _ => (null, null),
+        };
+        if (text is null || write is null || !TrySplit(text, out var yaml, out var rest))
+        {
+            return null;
+        }
+
+        object? document;
+        try
+        {
+            document = Yaml.Deserialize<object>(yaml);
+        }
+        catch (YamlException)
+        {
+            return null; // Not YAML: a markdown rule followed by text, say.
+        }
+
+        if (document is not Dictionary<object, object> map || !(map.ContainsKey("mcp") || map.ContainsKey("profile")))
+        {
+            return null;
+        }
+
+        var urls = map.TryGetValue("mcp", out var mcp) ? ReadUrls(mcp) : [];
+        string? profile = null;
+        if (map.TryGetValue("profile", out var p) && p is not null)
+        {
+            profile = p as string ?? throw new InvalidRequestException("Front matter 'profile' must be a string.", "messages");
+        }
+
+        write(rest);
+        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim());
+    }
+
+    private static List<string> ReadUrls(object? value) => value switch
+    {
+        null => [],
+        string single => [single],
+        List<object> list => list.Select(item => item as string
+            ?? throw new InvalidRequestException("Front matter 'mcp' must list server URLs as strings.", "messages")).ToList(),
+        _ => throw new InvalidRequestException("Front matter 'mcp' must be a server URL or a list of them.", "messages"),
+    };
+
+    private static bool TrySplit(string text, out string yaml, out string rest)
+    {
+        yaml = rest = "";
+        var normalized = text.ReplaceLineEndings("\n");
+        if (!normalized.StartsWith("---\n", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var end = normalized.IndexOf("\n---", 3, StringComparison.Ordinal);
+        while (end >= 0)
+        {
+            var afterFence = end + 4;
+            if (afterFence == normalized.Length || normalized[afterFence] == '\n')
+            {
+                yaml = normalized[4..end];
+                rest = afterFence >= normalized.Length ? "" : normalized[(afterFence + 1)..].TrimStart('\n');
+                return true;
+            }
+
+            end = normalized.IndexOf("\n---", afterFence, StringComparison.Ordinal);
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,260 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Loop;
+using McpSubAgent.Completions.OpenAI;
+using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Upstream;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSubAgent.Completions.Transport;
+
+/// <summary>
+/// An HTTP handler to set as the OpenAI .NET SDK's transport: chat-completion requests that name MCP servers run
+/// through the engine (their upstream calls go on through this handler's inner handler, to the same URL with the same
+/// headers), and every other request passes through untouched. The C# form of mcp-completions' <c>fetchProxy</c>.
+/// </summary>
+public sealed partial class McpCompletionsHandler : DelegatingHandler
+{
+    private readonly McpCompletionsEngine _engine;
+    private readonly IOptions<CompletionsOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the handler; its inner handler defaults to a new <see cref="SocketsHttpHandler"/>.</summary>
+    public McpCompletionsHandler(McpCompletionsEngine engine, IOptions<CompletionsOptions> options, TimeProvider timeProvider, ILogger<McpCompletionsHandler> logger)
+        : base(new SocketsHttpHandler())
+    {
+        _engine = engine;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Method != HttpMethod.Post || request.Content is null
+            || request.RequestUri?.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) != true)
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (TryParseObject(bytes) is not { } body || !ChatCompletionRequestParser.MayUseMcp(body))
+        {
+            // Not ours: the upstream sees the request exactly as the SDK wrote it.
+            RestoreContent(request, bytes);
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        ChatCompletionRequest parsed;
+        try
+        {
+            parsed = ChatCompletionRequestParser.Parse(body);
+        }
+        catch (InvalidRequestException ex)
+        {
+            return ErrorResponse(OpenAIError.From(ex)!, request);
+        }
+
+        if (!parsed.HasMcpServers)
+        {
+            RestoreContent(request, bytes);
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        var context = new CompletionRunContext(parsed.User ?? _options.Value.DefaultUserKey);
+        var upstream = new ForwardingUpstream(request, (message, ct) => base.SendAsync(message, ct));
+        var id = McpCompletionsEngine.NewCompletionId();
+        var model = parsed.Model ?? _options.Value.DefaultModel;
+        var created = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+
+        // The run outlives this call when streaming; it stops when the caller disposes the response.
+        var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        StartedRun run;
+        try
+        {
+            run = await StartedRun.StartAsync(_engine.RunAsync(parsed, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token);
+        }
+        catch (Exception ex) when (OpenAIError.From(ex) is { } error)
+        {
+            runCancellation.Dispose();
+            return ErrorResponse(error, request);
+        }
+
+        if (!parsed.Stream)
+        {
+            try
+            {
+                await using (run)
+                {
+                    var aggregator = new ChatCompletionAggregator();
+                    await foreach (var e in run.ReadAllAsync(runCancellation.Token))
+                    {
+                        aggregator.Add(e);
+                    }
+
+                    return JsonResponse(HttpStatusCode.OK, aggregator.ToCompletion(id, model, created).ToJsonString(), request);
+                }
+            }
+            catch (Exception ex) when (OpenAIError.From(ex) is { } error)
+            {
+                return ErrorResponse(error, request);
+            }
+            finally
+            {
+                runCancellation.Dispose();
+            }
+        }
+
+        var pipe = new Pipe();
+        var chunks = new ChatCompletionChunkWriter(id, model, created, parsed.IncludeUsage);
+        _ = PumpAsync(run, chunks, pipe.Writer, runCancellation);
+        var content = new StreamContent(new CancelOnDisposeStream(pipe.Reader.AsStream(), runCancellation));
+        content.Headers.ContentType = new MediaTypeHeaderValue(ChatCompletionSseWriter.ContentType);
+        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
+    }
+
+    private async Task PumpAsync(StartedRun run, ChatCompletionChunkWriter chunks, PipeWriter writer, CancellationTokenSource runCancellation)
+    {
+        Exception? failure = null;
+        try
+        {
+            await using (run)
+            {
+                await ChatCompletionSseWriter.WriteAsync(run, chunks, writer.AsStream(leaveOpen: true), runCancellation.Token);
+            }
+        }
+        catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)
+        {
+            // The caller stopped reading or cancelled: nothing left to tell it.
+        }
+        catch (Exception ex)
+        {
+            // A stream that ends without [DONE] tells the SDK the answer is incomplete.
+            LogStreamFailed(_logger, ex);
+            failure = ex;
+        }
+        finally
+        {
+            await writer.CompleteAsync(failure);
+            runCancellation.Dispose();
+        }
+    }
+
+    private static JsonObject? TryParseObject(byte[] bytes)
+    {
+        try
+        {
+            return JsonNode.Parse(bytes) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void RestoreContent(HttpRequestMessage request, byte[] bytes)
+    {
+        var original = request.Content!;
+        var content = new ByteArrayContent(bytes);
+        foreach (var header in original.Headers)
+        {
+            content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        request.Content = content;
+        original.Dispose();
+    }
+
+    private static HttpResponseMessage ErrorResponse(OpenAIError error, HttpRequestMessage request) =>
+        JsonResponse(error.StatusCode, error.ToJson(), request);
+
+    private static HttpResponseMessage JsonResponse(HttpStatusCode status, string json, HttpRequestMessage request) => new(status)
+    {
+        Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        RequestMessage = request,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A streamed MCP completion failed")]
+    private static partial void LogStreamFailed(ILogger logger, Exception exception);
+
+    /// <summary>Sends upstream calls on through the handler chain, to the caller's URL with the caller's headers.</summary>
+    private sealed class ForwardingUpstream(HttpRequestMessage original, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send)
+        : IChatCompletionsUpstream
+    {
+        public async Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, original.RequestUri)
+            {
+                Version = original.Version,
+                VersionPolicy = original.VersionPolicy,
+                Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+            };
+            foreach (var header in original.Headers)
+            {
+                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            return await send(request, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the run when the reader of the response disposes it (the SDK's stream was closed).</summary>
+    private sealed class CancelOnDisposeStream(Stream inner, CancellationTokenSource run) : Stream
+    {
+        private int _disposed;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                try
+                {
+                    run.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The run already ended and released its token source.
+                }
+
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+
+namespace McpSubAgent.Completions.Upstream;
+
+/// <summary>The LLM the engine calls: anything that answers an OpenAI chat-completions body.</summary>
+public interface IChatCompletionsUpstream
+{
+    /// <summary>
+    /// Sends one chat-completions request and returns as soon as the response headers arrive (the body may be a
+    /// stream). One attempt: the engine retries.
+    /// </summary>
+    Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken);
+}

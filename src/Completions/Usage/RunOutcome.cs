@@ -1,0 +1,23 @@
+namespace McpSubAgent.Completions.Usage;
+
+/// <summary>Why a run ended.</summary>
+public enum RunOutcome
+{
+    /// <summary>The model answered.</summary>
+    Completed,
+
+    /// <summary>A server needs a login; the model was not called.</summary>
+    LoginRequired,
+
+    /// <summary>The model called tools the caller defined, which go back to the caller.</summary>
+    ClientToolCalls,
+
+    /// <summary>The round limit was reached.</summary>
+    MaxRoundsReached,
+
+    /// <summary>The upstream failed.</summary>
+    Failed,
+
+    /// <summary>The caller cancelled.</summary>
+    Cancelled,
+}
