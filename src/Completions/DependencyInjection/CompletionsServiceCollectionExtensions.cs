@@ -1,4 +1,5 @@
 using McpSubAgent.Completions;
+using Microsoft.Extensions.Configuration;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Mcp;
@@ -22,7 +23,11 @@ public static class CompletionsServiceCollectionExtensions
     public static IServiceCollection AddMcpCompletions(this IServiceCollection services, Action<CompletionsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<CompletionsOptions>().BindConfiguration(CompletionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // Bound from configuration when the host has one; a bare ServiceCollection (an app using only the handler) has none.
+        var options = services.AddOptions<CompletionsOptions>()
+            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(CompletionsOptions.SectionName).Bind(o))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);

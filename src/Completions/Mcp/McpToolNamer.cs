@@ -26,7 +26,7 @@ internal static class McpToolNamer
             var prefix = basePrefix;
             for (var n = 2; !used.Add(prefix); n++)
             {
-                prefix = $"{basePrefix}{n}";
+                prefix = $"{basePrefix}-{n}";
             }
 
             prefixes.Add(prefix);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -128,7 +127,9 @@ internal static partial class MarkdownRenderer
         }
     }
 
-    private static string Html(string text) => WebUtility.HtmlEncode(text);
+    // Enough to keep server-given text from becoming tags; quotes are harmless outside attributes and read better raw.
+    private static string Html(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
     [GeneratedRegex("`+")]
     private static partial Regex BacktickRuns();

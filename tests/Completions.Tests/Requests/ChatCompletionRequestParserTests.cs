@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Requests;
+
+namespace McpSubAgent.Completions.Tests.Requests;
+
+public sealed class ChatCompletionRequestParserTests
+{
+    private static JsonObject Body(params JsonNode[] tools) => new()
+    {
+        ["model"] = "m",
+        ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "hi" }),
+        ["tools"] = new JsonArray(tools),
+    };
+
+    private static InvalidRequestException Refused(JsonObject body) =>
+        Assert.Throws<InvalidRequestException>(() => ChatCompletionRequestParser.Parse(body));
+
+    [Fact]
+    public void Parse_MalformedJson_IsRefused()
+    {
+        var ex = Assert.Throws<InvalidRequestException>(() => ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes("{\"model\": ")));
+        Assert.StartsWith("The request body is not valid JSON", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_JsonThatIsNotAnObject_IsRefused() =>
+        Assert.Throws<InvalidRequestException>(() => ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes("[1,2]")));
+
+    [Fact]
+    public void Parse_MissingMessages_IsRefused()
+    {
+        var ex = Refused(new JsonObject { ["model"] = "m" });
+        Assert.Equal("messages", ex.Param);
+    }
+
+    [Fact]
+    public void Parse_McpToolWithoutUrl_IsRefusedNamingTheField()
+    {
+        var ex = Refused(Body(new JsonObject { ["type"] = "mcp", ["server_label"] = "x" }));
+        Assert.Equal("tools[0].server_url", ex.Param);
+        Assert.Contains("server_url", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("\"always\"")]
+    [InlineData("{\"never\":{\"tool_names\":[\"a\"]}}")]
+    public void Parse_UnsupportedRequireApproval_IsRefusedSayingWhatIs(string value)
+    {
+        var ex = Refused(Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["require_approval"] = JsonNode.Parse(value) }));
+        Assert.Contains("only \"never\"", ex.Message);
+        Assert.Equal("tools[0].require_approval", ex.Param);
+        Assert.Equal("unsupported_value", ex.Code);
+    }
+
+    [Theory]
+    [InlineData("ftp://a.example/mcp")]
+    [InlineData("not a url")]
+    [InlineData("/relative/mcp")]
+    [InlineData("https://user:secret@a.example/mcp")]
+    public void Parse_BadServerUrl_IsRefused(string url)
+    {
+        var ex = Refused(Body(new JsonObject { ["type"] = "mcp", ["server_url"] = url }));
+        Assert.Equal("tools[0].server_url", ex.Param);
+        Assert.DoesNotContain("secret", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_SameServerTwice_IsRefused() =>
+        Refused(Body(
+            new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp" },
+            new JsonObject { ["type"] = "mcp", ["url"] = "https://a.example/mcp#frag" }));
+
+    [Theory]
+    [InlineData("{\"read_only\":true}")]
+    [InlineData("[1]")]
+    [InlineData("\"echo\"")]
+    public void Parse_BadAllowedTools_IsRefused(string value) =>
+        Refused(Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["allowed_tools"] = JsonNode.Parse(value) }));
+
+    [Theory]
+    [InlineData("{\"Host\":\"evil\"}")]
+    [InlineData("{\"X-Ok\":\"a\\r\\nInjected: 1\"}")]
+    [InlineData("{\"bad header\":\"a\"}")]
+    [InlineData("{\"X-Number\":1}")]
+    public void Parse_BadHeaders_AreRefused(string value) =>
+        Refused(Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["headers"] = JsonNode.Parse(value) }));
+
+    [Theory]
+    [InlineData("mcp_output", "\"html\"")]
+    [InlineData("max_rounds", "0")]
+    [InlineData("max_rounds", "101")]
+    [InlineData("max_rounds", "2.5")]
+    [InlineData("stream", "\"yes\"")]
+    public void Parse_BadEngineFields_AreRefused(string field, string value)
+    {
+        var body = Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp" });
+        body[field] = JsonNode.Parse(value);
+        Assert.Equal(field, Refused(body).Param);
+    }
+
+    [Fact]
+    public void Parse_FullMcpTool_KeepsEverything()
+    {
+        var request = ChatCompletionRequestParser.Parse(Body(
+            new JsonObject
+            {
+                ["type"] = "mcp",
+                ["server_url"] = "https://a.example/mcp",
+                ["server_label"] = "notes",
+                ["allowed_tools"] = new JsonArray("search"),
+                ["headers"] = new JsonObject { ["X-Api-Key"] = "k" },
+                ["require_approval"] = "never",
+            },
+            new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = "mine" } }));
+
+        var server = Assert.Single(request.McpServers);
+        Assert.Equal(new Uri("https://a.example/mcp"), server.ServerUrl);
+        Assert.Equal("notes", server.Label);
+        Assert.Equal(["search"], server.AllowedTools!);
+        Assert.Equal("k", server.Headers["x-api-key"]);
+        Assert.Equal("mine", (string?)Assert.Single(request.CallerTools)!["function"]!["name"]);
+    }
+
+    [Fact]
+    public void Parse_DoesNotChangeTheCallersBody()
+    {
+        var body = Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp" });
+        var before = body.ToJsonString();
+        ChatCompletionRequestParser.Parse(body);
+        Assert.Equal(before, body.ToJsonString());
+    }
+
+    [Fact]
+    public void FrontMatter_NamesServersAndProfile_AndIsRemoved()
+    {
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(
+                new JsonObject { ["role"] = "system", ["content"] = "---\nmcp:\n  - https://a.example/mcp\n  - https://b.example/mcp\nprofile: work\n---\nYou are helpful." },
+                new JsonObject { ["role"] = "user", ["content"] = "hi" }),
+        };
+
+        var request = ChatCompletionRequestParser.Parse(body);
+
+        Assert.True(ChatCompletionRequestParser.MayUseMcp(body));
+        Assert.Equal(["https://a.example/mcp", "https://b.example/mcp"], request.McpServers.Select(s => s.ServerUrl.AbsoluteUri));
+        Assert.Equal("work", request.Profile);
+        Assert.Equal("You are helpful.", (string?)request.Messages[0]!["content"]);
+    }
+
+    [Fact]
+    public void FrontMatter_SingleUrlInAUserMessageWithParts_Works()
+    {
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(new JsonObject
+            {
+                ["role"] = "user",
+                ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "---\r\nmcp: https://a.example/mcp\r\n---\r\nWhat's new?" }),
+            }),
+        };
+
+        var request = ChatCompletionRequestParser.Parse(body);
+
+        Assert.Equal("https://a.example/mcp", Assert.Single(request.McpServers).ServerUrl.AbsoluteUri);
+        Assert.Equal("What's new?", (string?)request.Messages[0]!["content"]![0]!["text"]);
+    }
+
+    [Fact]
+    public void FrontMatter_WithoutMcpOrProfile_IsLeftAsThePersonWroteIt()
+    {
+        const string document = "---\ntitle: My notes\n---\nSummarise this.";
+        var body = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = document }) };
+
+        var request = ChatCompletionRequestParser.Parse(body);
+
+        Assert.False(request.HasMcpServers);
+        Assert.Equal(document, (string?)request.Messages[0]!["content"]);
+    }
+
+    [Fact]
+    public void FrontMatter_ThatIsNotYaml_IsLeftAlone()
+    {
+        const string text = "---\n: : [unclosed\n---\nrest";
+        var body = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = text }) };
+        Assert.Equal(text, (string?)ChatCompletionRequestParser.Parse(body).Messages[0]!["content"]);
+    }
+
+    [Fact]
+    public void FrontMatter_WithABadUrl_IsRefused()
+    {
+        var body = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "---\nmcp: file:///etc/passwd\n---\nhi" }) };
+        Assert.Equal("messages", Refused(body).Param);
+    }
+
+    [Fact]
+    public void MayUseMcp_PlainRequest_IsFalse()
+    {
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "hi" }),
+            ["tools"] = new JsonArray(new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = "f" } }),
+        };
+        Assert.False(ChatCompletionRequestParser.MayUseMcp(body));
+    }
+}

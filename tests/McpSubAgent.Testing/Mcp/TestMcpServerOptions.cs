@@ -1,0 +1,32 @@
+namespace McpSubAgent.Testing.Mcp;
+
+/// <summary>Configuration of a <see cref="TestMcpServer"/>.</summary>
+public sealed class TestMcpServerOptions
+{
+    /// <summary>
+    /// Maps to the SDK's HttpServerTransportOptions.Stateless. Stateless servers cannot push
+    /// notifications/tools/list_changed; set false (stateful sessions) to test them.
+    /// </summary>
+    public bool Stateless { get; set; } = true;
+
+    /// <summary>The MCP endpoint path; must start with '/'.</summary>
+    public string Path { get; set; } = "/mcp";
+
+    /// <summary>Reported as serverInfo.name.</summary>
+    public string ServerName { get; set; } = "test-mcp";
+
+    /// <summary>Adds tools generated_tool_000, generated_tool_001, ... each returning its own name.</summary>
+    public int GeneratedToolCount { get; set; }
+
+    /// <summary>Additional tools with exactly these names (e.g. very long ones), each returning its own name.</summary>
+    public IReadOnlyList<string> ExtraToolNames { get; set; } = [];
+
+    /// <summary>
+    /// When set, requests to the MCP endpoint without "Authorization: Bearer {token}" get 401 with
+    /// "WWW-Authenticate: Bearer" before the SDK sees them.
+    /// </summary>
+    public string? RequiredBearerToken { get; set; }
+
+    /// <summary>Clock for <see cref="RecordedToolCall.At"/> and the delay of the <c>slow</c> tool.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
