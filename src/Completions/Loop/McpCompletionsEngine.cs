@@ -94,7 +94,7 @@ public sealed partial class McpCompletionsEngine
 
             var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
-            var messages = request.Messages;
+            var messages = (JsonArray)request.Messages.DeepClone();
             var total = TokenUsage.Zero;
 
             for (var round = 1; ; round++)
@@ -121,6 +121,7 @@ public sealed partial class McpCompletionsEngine
                 total += answer.Usage;
 
                 var calls = answer.ToolCalls;
+                EnsureUniqueCallIds(calls, round);
                 if (calls.Count == 0)
                 {
                     outcome = RunOutcome.Completed;
@@ -238,6 +239,20 @@ public sealed partial class McpCompletionsEngine
         }
 
         return body;
+    }
+
+    /// <summary>Some providers send empty or repeated tool call ids; results are matched by id, so each call needs its own.</summary>
+    private static void EnsureUniqueCallIds(IReadOnlyList<ToolCallBuilder> calls, int round)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (string.IsNullOrEmpty(calls[i].Id) || !seen.Add(calls[i].Id))
+            {
+                calls[i].Id = $"call_r{round}_{i}_{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+                seen.Add(calls[i].Id);
+            }
+        }
     }
 
     private async Task ReportAsync(CompletionRunReport report)

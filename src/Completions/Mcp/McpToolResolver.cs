@@ -39,7 +39,7 @@ internal sealed partial class McpToolResolver(
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tool in request.CallerTools.OfType<System.Text.Json.Nodes.JsonObject>())
         {
-            if (tool["function"]?["name"]?.GetValue<string>() is { } callerName)
+            if (tool["function"]?["name"] is System.Text.Json.Nodes.JsonValue name && name.TryGetValue(out string? callerName))
             {
                 taken.Add(callerName);
             }

@@ -19,8 +19,10 @@ public sealed class ChatCompletionRequest
         McpOutputMode outputMode,
         int? maxRounds,
         string? profile,
-        string? user)
+        string? user,
+        bool hasFrontMatter)
     {
+        HasFrontMatter = hasFrontMatter;
         Body = body;
         Messages = messages;
         CallerTools = callerTools;
@@ -66,6 +68,9 @@ public sealed class ChatCompletionRequest
 
     /// <summary>OpenAI's <c>user</c> field: the caller's stable end-user id, if given.</summary>
     public string? User { get; }
+
+    /// <summary>Whether the first message carried front matter for the engine (now removed from it).</summary>
+    public bool HasFrontMatter { get; }
 
     /// <summary>Whether the request names any MCP server.</summary>
     public bool HasMcpServers => McpServers.Count > 0;

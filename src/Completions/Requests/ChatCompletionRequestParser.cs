@@ -135,7 +135,7 @@ public static partial class ChatCompletionRequestParser
         }
 
         return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
-            maxRounds, frontMatter?.Profile, user);
+            maxRounds, frontMatter?.Profile, user, frontMatter is not null);
     }
 
     private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";

@@ -63,7 +63,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
             return ErrorResponse(OpenAIError.From(ex)!, request);
         }
 
-        if (!parsed.HasMcpServers)
+        if (!parsed.HasMcpServers && !parsed.HasFrontMatter)
         {
             RestoreContent(request, bytes);
             return await base.SendAsync(request, cancellationToken);

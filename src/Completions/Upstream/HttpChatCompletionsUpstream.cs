@@ -24,7 +24,7 @@ public sealed class HttpChatCompletionsUpstream : IChatCompletionsUpstream
     }
 
     /// <inheritdoc />
-    public Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint)
@@ -38,6 +38,6 @@ public sealed class HttpChatCompletionsUpstream : IChatCompletionsUpstream
 
         request.Headers.Accept.ParseAdd("text/event-stream");
         request.Headers.Accept.ParseAdd("application/json");
-        return _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return await _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 }
