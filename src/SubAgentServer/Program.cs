@@ -1,15 +1,40 @@
+using Microsoft.AspNetCore.DataProtection;
+using McpSubAgent.IdentityProvider;
+using McpSubAgent.SubAgentServer.Accounts;
+using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
+using McpSubAgent.SubAgentServer.Hosting;
+using McpSubAgent.SubAgentServer.McpEndpoint;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddMcpCompletions();
+builder.AddDatabase();
 builder.AddHealth();
+builder.AddBrowserClients();
+builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("McpSubAgent");
+builder.Services.AddMcpIdentityProvider<AppDbContext>();
+builder.Services.AddMcpCompletions();
+builder.AddMcpEndpoint();
 
 var app = builder.Build();
+await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
+
+if (args is [UsersCommand.Name, .. var userArgs])
+{
+    return await UsersCommand.RunAsync(app.Services, userArgs, Console.Out, Console.Error);
+}
+
+app.UseHttpsRequirement();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapHealth();
+app.MapMcpIdentityProvider();
+app.MapMcpEndpoint();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The host's entry point, visible to the end-to-end tests.</summary>
 public partial class Program;

@@ -1,0 +1,29 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSubAgent.IdentityProvider.Hosting;
+
+/// <summary>
+/// Refuses plain-HTTP requests from anywhere but this machine when <see cref="IdentityProviderOptions.RequireHttps"/>
+/// is on: tokens and passwords must not cross a network in the clear. Behind a TLS-terminating proxy, the forwarded
+/// headers middleware (placed first) marks the request as HTTPS.
+/// </summary>
+internal sealed class HttpsRequirementMiddleware(RequestDelegate next, IOptions<IdentityProviderOptions> options)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!options.Value.RequireHttps || context.Request.IsHttps || IsLoopback(context.Connection.RemoteIpAddress))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Results.Problem(
+            title: "HTTPS required",
+            detail: "This server accepts plain HTTP only from this machine. Use https, or set forwarded headers behind a TLS proxy.",
+            statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+    }
+
+    private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+}

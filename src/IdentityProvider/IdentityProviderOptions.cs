@@ -1,0 +1,31 @@
+namespace McpSubAgent.IdentityProvider;
+
+/// <summary>Settings of the authorization server (configuration section <c>IdentityProvider</c>).</summary>
+public sealed class IdentityProviderOptions
+{
+    public const string SectionName = "IdentityProvider";
+
+    /// <summary>How long an access token is valid.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a refresh token is valid (each use returns a new one and ends the old one).</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long an authorization code is valid.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often expired and revoked tokens and authorizations are removed from the database.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Whether requests must use HTTPS. On by default everywhere but loopback (a request whose host is localhost or a
+    /// loopback address may use http); behind a TLS-terminating proxy, forwarded headers make the request HTTPS.
+    /// </summary>
+    public bool RequireHttps { get; set; } = true;
+
+    /// <summary>Failed logins before an account is locked out for <see cref="LockoutDuration"/>.</summary>
+    public int MaxFailedLogins { get; set; } = 5;
+
+    /// <summary>How long a locked-out account stays locked.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+}

@@ -1,0 +1,166 @@
+using System.Security.Claims;
+using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.IdentityProvider.Hosting;
+using McpSubAgent.IdentityProvider.Server;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace McpSubAgent.IdentityProvider.Pages.Connect;
+
+/// <summary>
+/// The authorization endpoint (OpenIddict passthrough): signs the person in, asks for consent once per client and
+/// scopes, and issues the code with the MCP resource as the audience.
+/// </summary>
+public sealed class AuthorizeModel(
+    UserManager<AppUser> userManager,
+    IOpenIddictApplicationManager applications,
+    IOpenIddictAuthorizationManager authorizations,
+    PublicOrigin origin) : PageModel
+{
+    public string ClientName { get; private set; } = "";
+
+    public string RedirectHost { get; private set; } = "";
+
+    public bool Unverified { get; private set; }
+
+    public IReadOnlyList<string> ScopeDescriptions { get; private set; } = [];
+
+    public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; private set; } = [];
+
+    public Task<IActionResult> OnGetAsync() => HandleAsync(decision: null);
+
+    public Task<IActionResult> OnPostAsync([FromForm] string? decision) => HandleAsync(decision ?? "");
+
+    private async Task<IActionResult> HandleAsync(string? decision)
+    {
+        var request = HttpContext.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict request is missing: this page runs only as the authorization endpoint.");
+
+        var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = session.Succeeded ? await userManager.GetUserAsync(session.Principal) : null;
+        if (user is null || request.HasPromptValue(PromptValues.Login))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            // Back here after the login page, with the same parameters (minus prompt=login, to avoid a loop).
+            var parameters = request.GetParameters()
+                .Where(p => p.Key != OpenIddictConstants.Parameters.Prompt)
+                .SelectMany(p => Values(p.Value).Select(v => KeyValuePair.Create(p.Key, (string?)v)));
+            var returnUrl = Request.PathBase + Request.Path + Microsoft.AspNetCore.Http.QueryString.Create(parameters);
+            return Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, IdentityConstants.ApplicationScheme);
+        }
+
+        var resource = origin.McpResource(Request);
+        if (request.GetResources().Any(r => !McpResources.Matches(r, resource)))
+        {
+            return Refuse(Errors.InvalidTarget, $"The only resource of this server is {resource}.");
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!, HttpContext.RequestAborted)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
+        var applicationId = await applications.GetIdAsync(application, HttpContext.RequestAborted);
+        var subject = await userManager.GetUserIdAsync(user);
+        var scopes = GrantedScopes(request);
+
+        var remembered = new List<object>();
+        await foreach (var authorization in authorizations.FindAsync(subject, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes], HttpContext.RequestAborted))
+        {
+            remembered.Add(authorization);
+        }
+
+        if (decision == "deny")
+        {
+            return Refuse(Errors.AccessDenied, "The user denied access.");
+        }
+
+        if (decision != "allow" && (remembered.Count == 0 || request.HasPromptValue(PromptValues.Consent)))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.ConsentRequired, "The user has not allowed this client yet.");
+            }
+
+            await ShowConsentAsync(request, application, scopes);
+            return Page();
+        }
+
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, subject)
+            .SetClaim(Claims.Name, await userManager.GetUserNameAsync(user))
+            .SetClaim(Claims.Email, await userManager.GetEmailAsync(user));
+        identity.SetScopes(scopes);
+        identity.SetResources(resource.AbsoluteUri);
+
+        var granted = remembered.LastOrDefault() ?? await authorizations.CreateAsync(
+            new ClaimsPrincipal(identity), subject, applicationId!, AuthorizationTypes.Permanent, [.. scopes], HttpContext.RequestAborted);
+        identity.SetAuthorizationId(await authorizations.GetIdAsync(granted, HttpContext.RequestAborted));
+        identity.SetDestinations(TokenClaims.Destinations);
+
+        return SignIn(new ClaimsPrincipal(identity), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>What the client asked for, with offline_access so MCP clients get refresh tokens, and mcp when it asked nothing.</summary>
+    private static List<string> GrantedScopes(OpenIddictRequest request)
+    {
+        var scopes = request.GetScopes().Where(s => IdentityProviderScopes.ForMcpClients.Contains(s)).ToList();
+        if (scopes.Count == 0)
+        {
+            scopes.Add(IdentityProviderScopes.Mcp);
+        }
+
+        if (!scopes.Contains(Scopes.OfflineAccess))
+        {
+            scopes.Add(Scopes.OfflineAccess);
+        }
+
+        return scopes;
+    }
+
+    private async Task ShowConsentAsync(OpenIddictRequest request, object application, IReadOnlyList<string> scopes)
+    {
+        ClientName = await applications.GetLocalizedDisplayNameAsync(application, HttpContext.RequestAborted)
+            ?? await applications.GetClientIdAsync(application, HttpContext.RequestAborted) ?? "An application";
+        RedirectHost = Uri.TryCreate(request.RedirectUri, UriKind.Absolute, out var redirect)
+            ? (redirect.IsDefaultPort ? redirect.Host : $"{redirect.Host}:{redirect.Port}")
+            : "";
+        var properties = await applications.GetPropertiesAsync(application, HttpContext.RequestAborted);
+        Unverified = properties.TryGetValue("registration", out var registration)
+            && registration.ValueKind == System.Text.Json.JsonValueKind.String
+            && registration.GetString() is "dynamic" or "metadata_document";
+        ScopeDescriptions = [.. scopes.Select(Describe)];
+        Parameters = [.. request.GetParameters()
+            .Where(p => p.Key is not ("decision" or "__RequestVerificationToken"))
+            .SelectMany(p => Values(p.Value).Select(v => KeyValuePair.Create(p.Key, v)))];
+    }
+
+    private static IEnumerable<string> Values(OpenIddictParameter parameter) =>
+        ((Microsoft.Extensions.Primitives.StringValues)parameter).OfType<string>();
+
+    private static string Describe(string scope) => scope switch
+    {
+        IdentityProviderScopes.Mcp => "run sub-agents with your connected MCP servers",
+        Scopes.OfflineAccess => "stay connected when you are away (refresh tokens)",
+        Scopes.Email => "see your email address",
+        Scopes.Profile => "see your name",
+        Scopes.OpenId => "know who you are",
+        _ => scope,
+    };
+
+    private ForbidResult Refuse(string error, string description) => Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+}

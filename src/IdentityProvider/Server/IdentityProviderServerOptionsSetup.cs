@@ -1,0 +1,31 @@
+using McpSubAgent.IdentityProvider.Keys;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+
+namespace McpSubAgent.IdentityProvider.Server;
+
+/// <summary>Gives OpenIddict the persisted keys and the configured lifetimes.</summary>
+internal sealed class IdentityProviderServerOptionsSetup<TContext>(
+    IdentityProviderKeyStore<TContext> keys,
+    IOptions<IdentityProviderOptions> options,
+    IOptions<Hosting.PublicOriginOptions> origin) : IConfigureOptions<OpenIddictServerOptions>
+    where TContext : DbContext, IIdentityProviderKeyContext
+{
+    public void Configure(OpenIddictServerOptions server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var settings = options.Value;
+        server.SigningCredentials.Add(new SigningCredentials(keys.SigningKey, SecurityAlgorithms.RsaSha256));
+        server.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
+        server.AccessTokenLifetime = settings.AccessTokenLifetime;
+        server.RefreshTokenLifetime = settings.RefreshTokenLifetime;
+        server.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+        if (!string.IsNullOrWhiteSpace(origin.Value.PublicBaseUrl))
+        {
+            var baseUrl = origin.Value.PublicBaseUrl.Trim();
+            server.Issuer = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/", UriKind.Absolute);
+        }
+    }
+}

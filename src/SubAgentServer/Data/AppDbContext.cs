@@ -1,0 +1,41 @@
+using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.IdentityProvider.Keys;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace McpSubAgent.SubAgentServer.Data;
+
+/// <summary>
+/// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
+/// Data Protection keys and the authorization server's keys. Each provider has a subclass that owns its migrations.
+/// </summary>
+public abstract class AppDbContext(DbContextOptions options)
+    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext
+{
+    /// <summary>
+    /// Client ids may be URLs (client ID metadata documents). 850 characters keep the unique index within SQL Server's
+    /// 1,700-byte limit.
+    /// </summary>
+    public const int ClientIdMaxLength = 850;
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<IdentityProviderKey> IdentityProviderKeys => Set<IdentityProviderKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+        builder.Entity<OpenIddictEntityFrameworkCoreApplication>().Property(a => a.ClientId).HasMaxLength(ClientIdMaxLength);
+        builder.Entity<DataProtectionKey>();
+        builder.Entity<IdentityProviderKey>(key =>
+        {
+            key.ToTable("IdentityProviderKeys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(64);
+            key.Property(k => k.Use).HasMaxLength(8);
+        });
+    }
+}

@@ -1,0 +1,128 @@
+using McpSubAgent.IdentityProvider;
+using McpSubAgent.IdentityProvider.Hosting;
+using McpSubAgent.IdentityProvider.Keys;
+using McpSubAgent.SubAgentServer.Data;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.IdentityModel.Tokens;
+using ModelContextProtocol.AspNetCore.Authentication;
+using ModelContextProtocol.Authentication;
+using OpenIddict.Abstractions;
+
+namespace McpSubAgent.SubAgentServer.McpEndpoint;
+
+/// <summary>
+/// The streamable-HTTP MCP endpoint at <c>/mcp</c>, stateless (so any replica answers), protected by JWT access tokens
+/// that our own identity provider issued for the resource <c>{base}/mcp</c>.
+/// </summary>
+internal static class McpEndpointExtensions
+{
+    public const string PolicyName = "mcp";
+    public const string ResourceMetadataPath = "/.well-known/oauth-protected-resource/mcp";
+
+    public static IHostApplicationBuilder AddMcpEndpoint(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(o =>
+            {
+                // Bearer tokens by default (the MCP endpoint); the identity provider's pages name the cookie scheme themselves.
+                o.DefaultAuthenticateScheme = JwtBearerDefaults.AuthenticationScheme;
+                o.DefaultChallengeScheme = McpAuthenticationDefaults.AuthenticationScheme;
+            })
+            .AddJwtBearer()
+            .AddMcp(o =>
+            {
+                o.ResourceMetadataUri = new Uri(ResourceMetadataPath, UriKind.Relative);
+                o.Events.OnResourceMetadataRequest = context =>
+                {
+                    var origin = context.HttpContext.RequestServices.GetRequiredService<PublicOrigin>();
+                    context.ResourceMetadata = new ProtectedResourceMetadata
+                    {
+                        Resource = origin.McpResource(context.HttpContext.Request).AbsoluteUri,
+                        AuthorizationServers = [origin.Issuer(context.HttpContext.Request)],
+                        ScopesSupported = [IdentityProviderScopes.Mcp, OpenIddictConstants.Scopes.OfflineAccess],
+                        BearerMethodsSupported = ["header"],
+                        ResourceName = "McpSubAgent sub-agents",
+                    };
+                    return Task.CompletedTask;
+                };
+            });
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<JwtBearerOptions>, OwnTokenValidation>();
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(PolicyName, policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(IdentityProviderScopes.Mcp)));
+        builder.Services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, InsufficientScopeResultHandler>();
+
+        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
+            .WithHttpTransport();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapMcpEndpoint(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMcp("/mcp").RequireAuthorization(PolicyName);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Validates access tokens with the identity provider's own signing key, in process. Issuer and audience depend on
+    /// the request's origin (PublicBaseUrl or the request), so they are checked per request; a revoked token is refused.
+    /// </summary>
+    private sealed class OwnTokenValidation(IdentityProviderKeyStore<AppDbContext> keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+    {
+        public void Configure(string? name, JwtBearerOptions options)
+        {
+            if (name != JwtBearerDefaults.AuthenticationScheme)
+            {
+                return;
+            }
+
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKey = keys.SigningKey,
+                ValidateIssuerSigningKey = true,
+                ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+
+                // Access tokens only: an identity token (typ JWT) signed with the same key is not a key to /mcp.
+                ValidTypes = ["at+jwt"],
+                ValidateLifetime = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                ValidateIssuer = false,
+                ValidateAudience = false,
+                NameClaimType = OpenIddictConstants.Claims.Name,
+                RoleClaimType = OpenIddictConstants.Claims.Role,
+            };
+            options.Events = new JwtBearerEvents { OnTokenValidated = CheckIssuerAudienceAndRevocationAsync };
+        }
+
+        public void Configure(JwtBearerOptions options) => Configure(JwtBearerDefaults.AuthenticationScheme, options);
+
+        private static async Task CheckIssuerAudienceAndRevocationAsync(TokenValidatedContext context)
+        {
+            var origin = context.HttpContext.RequestServices.GetRequiredService<PublicOrigin>();
+            var principal = context.Principal!;
+            var issuer = principal.FindFirst(OpenIddictConstants.Claims.Issuer)?.Value;
+            var resource = origin.McpResource(context.Request).AbsoluteUri;
+            if (!string.Equals(issuer, origin.Issuer(context.Request), StringComparison.Ordinal))
+            {
+                context.Fail("The token was issued by another server.");
+                return;
+            }
+
+            if (!principal.FindAll(OpenIddictConstants.Claims.Audience).Any(a => string.Equals(a.Value, resource, StringComparison.Ordinal)))
+            {
+                context.Fail($"The token is not for {resource}.");
+                return;
+            }
+
+            var tokenId = principal.FindFirst(OpenIddictConstants.Claims.Private.TokenId)?.Value;
+            var tokens = context.HttpContext.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
+            var entry = tokenId is null ? null : await tokens.FindByIdAsync(tokenId, context.HttpContext.RequestAborted);
+            if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, context.HttpContext.RequestAborted))
+            {
+                context.Fail("The token was revoked.");
+            }
+        }
+    }
+}
