@@ -1,4 +1,5 @@
 using McpSubAgent.IdentityProvider.Hosting;
+using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -12,10 +13,22 @@ public static class IdentityProviderApplicationBuilderExtensions
     public static IApplicationBuilder UseHttpsRequirement(this IApplicationBuilder app) =>
         app.UseMiddleware<HttpsRequirementMiddleware>();
 
-    /// <summary>Maps the login, logout and consent pages and the token, userinfo and end-session endpoints.</summary>
+    /// <summary>
+    /// Rate limits registration and resolves client ID metadata documents before OpenIddict checks a client id; call it
+    /// after CORS and before <c>UseAuthentication</c> (OpenIddict's endpoints run inside the authentication middleware).
+    /// </summary>
+    public static IApplicationBuilder UseMcpIdentityProvider(this IApplicationBuilder app)
+    {
+        app.UseRateLimiter();
+        app.UseClientMetadataDocuments();
+        return app;
+    }
+
+    /// <summary>Maps the login, logout and consent pages, dynamic client registration and the token, userinfo and end-session endpoints.</summary>
     public static IEndpointRouteBuilder MapMcpIdentityProvider(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapRazorPages();
+        endpoints.MapClientRegistration();
         endpoints.MapTokenEndpoints();
         return endpoints;
     }

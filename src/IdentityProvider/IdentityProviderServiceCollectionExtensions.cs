@@ -2,6 +2,7 @@ using McpSubAgent.IdentityProvider.Accounts;
 using Microsoft.AspNetCore;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
+using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -52,7 +53,13 @@ public static class IdentityProviderServiceCollectionExtensions
         }));
 
         services.AddOpenIddict()
-            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<TContext>())
+            .AddCore(core =>
+            {
+                core.UseEntityFrameworkCore().UseDbContext<TContext>();
+
+                // RFC 8252: a native client's loopback redirect URI matches on any port.
+                core.UseLoopbackRedirectUriPortMatching();
+            })
             .AddServer(server =>
             {
                 server.SetAuthorizationEndpointUris("connect/authorize")
@@ -111,6 +118,7 @@ public static class IdentityProviderServiceCollectionExtensions
             server.RefreshTokenReuseLeeway = TimeSpan.Zero;
         });
         services.AddRazorPages();
+        services.AddClientRegistration();
         services.AddHostedService<TokenPruningService>();
         return services;
     }

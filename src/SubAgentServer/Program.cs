@@ -26,6 +26,7 @@ if (args is [UsersCommand.Name, .. var userArgs])
 
 app.UseHttpsRequirement();
 app.UseCors();
+app.UseMcpIdentityProvider();
 app.UseAuthentication();
 app.UseAuthorization();
 

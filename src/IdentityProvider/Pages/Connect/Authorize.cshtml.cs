@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Hosting;
+using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -133,10 +134,7 @@ public sealed class AuthorizeModel(
         RedirectHost = Uri.TryCreate(request.RedirectUri, UriKind.Absolute, out var redirect)
             ? (redirect.IsDefaultPort ? redirect.Host : $"{redirect.Host}:{redirect.Port}")
             : "";
-        var properties = await applications.GetPropertiesAsync(application, HttpContext.RequestAborted);
-        Unverified = properties.TryGetValue("registration", out var registration)
-            && registration.ValueKind == System.Text.Json.JsonValueKind.String
-            && registration.GetString() is "dynamic" or "metadata_document";
+        Unverified = ClientOrigin.IsUnverified(await ClientOrigin.GetAsync(applications, application, HttpContext.RequestAborted));
         ScopeDescriptions = [.. scopes.Select(Describe)];
         Parameters = [.. request.GetParameters()
             .Where(p => p.Key is not ("decision" or "__RequestVerificationToken"))

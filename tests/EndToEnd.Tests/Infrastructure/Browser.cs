@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// What a person's browser does with our login and consent pages, over plain HTTP with a cookie jar: follows the
+/// server's redirects, fills in the forms (with their antiforgery tokens) and stops at the redirect that leaves the
+/// server, which carries the authorization code to the client.
+/// </summary>
+internal sealed partial class Browser(Uri server) : IDisposable
+{
+    private readonly HttpClient _http = new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true });
+
+    /// <summary>The consent pages seen, for assertions on what the person was shown.</summary>
+    public List<string> ConsentPages { get; } = [];
+
+    /// <summary>Login pages seen.</summary>
+    public int LoginPagesSeen { get; private set; }
+
+    public string? LastPage { get; private set; }
+
+    /// <summary>Signs in if asked, answers the consent page if shown, and returns where the server finally sends the browser.</summary>
+    public async Task<Uri> AuthorizeAsync(Uri authorizationUri, string email, string password, string decision = "allow")
+    {
+        var response = await _http.GetAsync(authorizationUri, TestContext.Current.CancellationToken);
+        var current = authorizationUri;
+        for (var step = 0; step < 20; step++)
+        {
+            var previous = response;
+            using (previous)
+            {
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    var location = new Uri(current, response.Headers.Location!);
+                    if (location.GetLeftPart(UriPartial.Authority) != server.GetLeftPart(UriPartial.Authority))
+                    {
+                        return location;
+                    }
+
+                    current = location;
+                    response = await _http.GetAsync(location, TestContext.Current.CancellationToken);
+                    continue;
+                }
+
+                var html = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                LastPage = html;
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException($"The server answered {(int)response.StatusCode} at {current}: {html}");
+                }
+
+                Dictionary<string, string> fields;
+                if (html.Contains("name=\"Password\"", StringComparison.Ordinal))
+                {
+                    LoginPagesSeen++;
+                    if (LoginPagesSeen > 3)
+                    {
+                        throw new InvalidOperationException($"Signing in did not work: {html}");
+                    }
+
+                    fields = HiddenFields(html);
+                    fields["Email"] = email;
+                    fields["Password"] = password;
+                }
+                else if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
+                {
+                    ConsentPages.Add(html);
+                    fields = HiddenFields(html);
+                    fields["decision"] = decision;
+                }
+                else
+                {
+                    throw new InvalidOperationException($"An unexpected page at {current}: {html}");
+                }
+
+                response = await _http.PostAsync(current, new FormUrlEncodedContent(fields), TestContext.Current.CancellationToken);
+            }
+        }
+
+        throw new InvalidOperationException("Too many steps.");
+    }
+
+    /// <summary>Posts a login form directly and returns the page.</summary>
+    public async Task<string> TryLoginAsync(string email, string password)
+    {
+        var loginUrl = new Uri(server, "account/login");
+        using var page = await _http.GetAsync(loginUrl, TestContext.Current.CancellationToken);
+        var fields = HiddenFields(await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        fields["Email"] = email;
+        fields["Password"] = password;
+        using var response = await _http.PostAsync(loginUrl, new FormUrlEncodedContent(fields), TestContext.Current.CancellationToken);
+        return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) : $"redirect:{response.Headers.Location}";
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static Dictionary<string, string> HiddenFields(string html)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match input in InputTag().Matches(html))
+        {
+            var attributes = Attribute().Matches(input.Value).ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value), StringComparer.OrdinalIgnoreCase);
+            if (attributes.GetValueOrDefault("type") == "hidden" && attributes.TryGetValue("name", out var name))
+            {
+                fields[name] = attributes.GetValueOrDefault("value") ?? "";
+            }
+        }
+
+        return fields;
+    }
+
+    [GeneratedRegex("<input[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex InputTag();
+
+    [GeneratedRegex("([a-zA-Z_:-]+)=\"([^\"]*)\"")]
+    private static partial Regex Attribute();
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using McpSubAgent.IdentityProvider.Accounts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
+
+/// <summary>The real server (its Program) on Kestrel at a loopback port, with its own SQLite file.</summary>
+internal sealed class SubAgentHost : IAsyncDisposable
+{
+    private readonly Factory _factory;
+
+    private SubAgentHost(Factory factory, string databasePath)
+    {
+        _factory = factory;
+        DatabasePath = databasePath;
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    public Uri BaseUrl { get; }
+
+    public Uri McpUrl => new(BaseUrl, "mcp");
+
+    public string DatabasePath { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Starts a host; pass the database of an earlier host to simulate a restart.</summary>
+    public static Task<SubAgentHost> StartAsync(string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("mcpsubagent-e2e-").FullName, "app.db");
+        var factory = new Factory(databasePath, settings ?? new Dictionary<string, string?>());
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        return Task.FromResult(new SubAgentHost(factory, databasePath));
+    }
+
+    public async Task CreateUserAsync(string email, string password)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var result = await users.CreateAsync(new AppUser { UserName = email, Email = email, EmailConfirmed = true }, password);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+    }
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseUrl };
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    private sealed class Factory(string databasePath, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:Default", $"Data Source={databasePath}");
+            builder.UseSetting("Completions:AllowPrivateNetworkServers", "true");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+}
