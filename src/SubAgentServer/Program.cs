@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using McpSubAgent.IdentityProvider;
 using McpSubAgent.SubAgentServer.Accounts;
 using McpSubAgent.SubAgentServer.Data;
@@ -11,7 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddDatabase();
 builder.AddHealth();
 builder.AddBrowserClients();
-builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("McpSubAgent");
+builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
 builder.AddMcpEndpoint();
