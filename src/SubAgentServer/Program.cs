@@ -1,4 +1,5 @@
 using McpSubAgent.IdentityProvider;
+using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Accounts;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
@@ -13,6 +14,7 @@ builder.AddBrowserClients();
 builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
+builder.AddAgents();
 builder.AddMcpEndpoint();
 
 var app = builder.Build();

@@ -54,7 +54,8 @@ internal static class McpEndpointExtensions
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, InsufficientScopeResultHandler>();
 
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
-            .WithHttpTransport();
+            .WithHttpTransport()
+            .WithTools<SubAgentTools>();
         return builder;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
@@ -31,10 +32,11 @@ internal sealed class SubAgentHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
 
     /// <summary>Starts a host; pass the database of an earlier host to simulate a restart.</summary>
-    public static Task<SubAgentHost> StartAsync(string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static Task<SubAgentHost> StartAsync(
+        string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("mcpsubagent-e2e-").FullName, "app.db");
-        var factory = new Factory(databasePath, settings ?? new Dictionary<string, string?>());
+        var factory = new Factory(databasePath, settings ?? new Dictionary<string, string?>(), services);
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         return Task.FromResult(new SubAgentHost(factory, databasePath));
@@ -52,7 +54,8 @@ internal sealed class SubAgentHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
-    private sealed class Factory(string databasePath, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    private sealed class Factory(string databasePath, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services)
+        : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -63,6 +66,11 @@ internal sealed class SubAgentHost : IAsyncDisposable
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+
+            if (services is not null)
+            {
+                builder.ConfigureTestServices(services);
             }
         }
     }

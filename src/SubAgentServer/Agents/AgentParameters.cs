@@ -1,0 +1,64 @@
+namespace McpSubAgent.SubAgentServer.Agents;
+
+/// <summary>What a sub-agent run is asked to do: the parameters of <c>run_agent</c> and <c>start_agent_task</c>.</summary>
+public sealed record AgentParameters
+{
+    public const int MaxPromptCharacters = 200_000;
+    public const int MaxServers = 20;
+
+    public required string Prompt { get; init; }
+
+    public IReadOnlyList<string> McpServers { get; init; } = [];
+
+    public IReadOnlyList<string> AllowedTools { get; init; } = [];
+
+    public string? Model { get; init; }
+
+    public string? Instructions { get; init; }
+
+    public int? MaxRounds { get; init; }
+
+    public string? Profile { get; init; }
+
+    /// <summary>Checks what a tool call cannot be run with; the message is shown to the caller as it is.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Prompt))
+        {
+            throw new AgentInputException("'prompt' is required: say what the sub-agent should do.");
+        }
+
+        if (Prompt.Length > MaxPromptCharacters)
+        {
+            throw new AgentInputException($"'prompt' has {Prompt.Length:N0} characters; at most {MaxPromptCharacters:N0} are accepted.");
+        }
+
+        if (Instructions?.Length > MaxPromptCharacters)
+        {
+            throw new AgentInputException($"'instructions' has more than {MaxPromptCharacters:N0} characters.");
+        }
+
+        if (McpServers.Count > MaxServers)
+        {
+            throw new AgentInputException($"'mcp_servers' names {McpServers.Count} servers; at most {MaxServers} are accepted.");
+        }
+
+        foreach (var url in McpServers)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                throw new AgentInputException($"'{url}' in 'mcp_servers' is not an http(s) URL of an MCP server.");
+            }
+        }
+
+        if (MaxRounds is < 1 or > 100)
+        {
+            throw new AgentInputException("'max_rounds' must be from 1 to 100.");
+        }
+
+        if (Model is { Length: 0 or > 200 })
+        {
+            throw new AgentInputException("'model' must be a model id of 1 to 200 characters.");
+        }
+    }
+}

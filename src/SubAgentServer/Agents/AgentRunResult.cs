@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace McpSubAgent.SubAgentServer.Agents;
+
+/// <summary>The structured result of a sub-agent run (<c>structuredContent</c> of <c>run_agent</c>).</summary>
+public sealed record AgentRunResult
+{
+    /// <summary><c>completed</c>, <c>auth_required</c> or <c>failed</c>.</summary>
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    /// <summary>The answer in markdown, with each tool call and result.</summary>
+    [JsonPropertyName("output")]
+    public string Output { get; init; } = "";
+
+    /// <summary>The logins needed before the run can use its MCP servers.</summary>
+    [JsonPropertyName("login_links")]
+    public IReadOnlyList<AgentLoginLink> LoginLinks { get; init; } = [];
+
+    /// <summary>Every MCP tool call of the run.</summary>
+    [JsonPropertyName("tool_calls")]
+    public IReadOnlyList<AgentToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>Tokens over all rounds.</summary>
+    [JsonPropertyName("usage")]
+    public AgentUsage Usage { get; init; } = new(0, 0, 0);
+
+    /// <summary>Why the run failed, when it did.</summary>
+    [JsonPropertyName("error")]
+    public string? Error { get; init; }
+}
+
+/// <summary>A login link for one MCP server.</summary>
+public sealed record AgentLoginLink([property: JsonPropertyName("server_url")] string ServerUrl, [property: JsonPropertyName("url")] string Url);
+
+/// <summary>One MCP tool call of a run.</summary>
+public sealed record AgentToolCall(
+    [property: JsonPropertyName("tool")] string Tool,
+    [property: JsonPropertyName("server_url")] string ServerUrl,
+    [property: JsonPropertyName("round")] int Round,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("duration_ms")] long DurationMs);
+
+/// <summary>Token usage in OpenAI's terms.</summary>
+public sealed record AgentUsage(
+    [property: JsonPropertyName("prompt_tokens")] long PromptTokens,
+    [property: JsonPropertyName("completion_tokens")] long CompletionTokens,
+    [property: JsonPropertyName("total_tokens")] long TotalTokens);

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Loop;
+using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Upstream;
+
+namespace McpSubAgent.SubAgentServer.Agents;
+
+/// <summary>
+/// Runs the completions engine as a sub-agent for one user: the parameters become a chat-completions request with the
+/// user's MCP servers, and the user key (the token's <c>sub</c>) selects their connections and logins.
+/// </summary>
+public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUpstream upstream)
+{
+    /// <summary>The conversation a run starts from: the instructions as a system message, then the prompt.</summary>
+    public static JsonArray InitialMessages(AgentParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var messages = new JsonArray();
+        if (!string.IsNullOrWhiteSpace(parameters.Instructions))
+        {
+            messages.Add(new JsonObject { ["role"] = "system", ["content"] = parameters.Instructions });
+        }
+
+        messages.Add(new JsonObject { ["role"] = "user", ["content"] = parameters.Prompt });
+        return messages;
+    }
+
+    /// <summary>
+    /// Runs the agent. <paramref name="messages"/> is the conversation to start from: <see cref="InitialMessages"/> for a
+    /// new run, or a stored transcript (with the finished rounds' tool results) to resume without calling those tools again.
+    /// </summary>
+    public IAsyncEnumerable<CompletionEvent> RunAsync(
+        AgentParameters parameters, string userKey, JsonArray messages, int roundsAlreadyDone, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        var body = new JsonObject
+        {
+            ["messages"] = messages.DeepClone(),
+            ["tools"] = new JsonArray([.. parameters.McpServers.Select(url => (JsonNode)McpTool(url, parameters.AllowedTools))]),
+            ["stream"] = true,
+        };
+        if (parameters.Model is not null)
+        {
+            body["model"] = parameters.Model;
+        }
+
+        ChatCompletionRequest request;
+        try
+        {
+            request = ChatCompletionRequestParser.Parse(body);
+        }
+        catch (InvalidRequestException ex)
+        {
+            throw new AgentInputException(ex.Message);
+        }
+
+        var rounds = Math.Max(1, (parameters.MaxRounds ?? 10) - roundsAlreadyDone);
+        var context = new CompletionRunContext(userKey) { Profile = parameters.Profile, MaxRounds = parameters.MaxRounds is null && roundsAlreadyDone == 0 ? null : rounds };
+        return engine.RunAsync(request, context, upstream, cancellationToken);
+    }
+
+    private static JsonObject McpTool(string url, IReadOnlyList<string> allowedTools)
+    {
+        var tool = new JsonObject { ["type"] = "mcp", ["server_url"] = url };
+        if (allowedTools.Count > 0)
+        {
+            tool["allowed_tools"] = new JsonArray([.. allowedTools.Select(t => (JsonNode)t)]);
+        }
+
+        return tool;
+    }
+}

@@ -1,0 +1,124 @@
+using System.ComponentModel;
+using System.Security.Claims;
+using System.Text.Json;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Upstream;
+using McpSubAgent.SubAgentServer.Agents;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace McpSubAgent.SubAgentServer.McpEndpoint;
+
+/// <summary>The <c>run_agent</c> tool: a sub-agent that runs now, for the signed-in user.</summary>
+[McpServerToolType]
+public sealed class SubAgentTools(AgentRunner runner)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [McpServerTool(Name = "run_agent", Title = "Run a sub-agent", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true,
+        UseStructuredContent = true, OutputSchemaType = typeof(AgentRunResult))]
+    [Description("""
+        Runs a sub-agent now: an LLM that works on the prompt with the tools of the given remote MCP servers, using the
+        user's own logins to them, and returns its answer in markdown with every tool call and result. Use it to hand a
+        self-contained job (research, lookups across the user's apps, multi-step tool use) to another model. If a server
+        needs the user to log in first, the result has status "auth_required" and the login links to show the user; after
+        the login, call again with the same parameters. For long jobs, prefer start_agent_task.
+        """)]
+    public async Task<CallToolResult> RunAgentAsync(
+        ClaimsPrincipal user,
+        McpServer server,
+        IProgress<ProgressNotificationValue> progress,
+        [Description("What the sub-agent should do, with all the context it needs: it does not see this conversation.")] string prompt,
+        [Description("URLs of remote MCP servers (streamable HTTP) whose tools the sub-agent may use, e.g. https://mcp.notion.com/mcp.")] string[]? mcp_servers = null,
+        [Description("When given, only these tool names of the servers are offered to the sub-agent.")] string[]? allowed_tools = null,
+        [Description("The model id to use; the server's default when omitted.")] string? model = null,
+        [Description("A system prompt for the sub-agent: role, style, constraints.")] string? instructions = null,
+        [Description("The most tool rounds the sub-agent may take (1 to 100; default 10).")] int? max_rounds = null,
+        [Description("A named set of the user's logins (e.g. \"work\"), for users with several accounts on one server.")] string? profile = null,
+        CancellationToken cancellationToken = default)
+    {
+        var parameters = new AgentParameters
+        {
+            Prompt = prompt,
+            McpServers = mcp_servers ?? [],
+            AllowedTools = allowed_tools ?? [],
+            Model = model,
+            Instructions = instructions,
+            MaxRounds = max_rounds,
+            Profile = profile,
+        };
+        var userKey = UserKey(user);
+        var accumulator = new AgentRunAccumulator();
+        var step = 0;
+        try
+        {
+            await foreach (var e in runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, cancellationToken))
+            {
+                accumulator.Add(e);
+                var message = e switch
+                {
+                    ToolCallStarted started => $"Calling {started.Call.ToolName} on {started.Call.ServerUrl.Host}",
+                    ToolCallCompleted done => $"{done.Call.ToolName} {(done.Status == ToolCallStatus.Succeeded ? "returned" : "failed")} after {done.Duration.TotalSeconds:0.#} s",
+                    RoundCompleted round => $"Round {round.Round} done",
+                    _ => null,
+                };
+                if (message is not null)
+                {
+                    progress.Report(new ProgressNotificationValue { Progress = ++step, Message = message });
+                }
+
+                if (e is LoginRequired login && server.ClientCapabilities?.Elicitation?.Url is not null)
+                {
+                    // The client can show the login itself and retry the call afterwards.
+                    throw new UrlElicitationRequiredException(
+                        "Sign in to the MCP servers the sub-agent needs, then the call is retried.",
+                        login.Links.Select(l => new ElicitRequestParams
+                        {
+                            Mode = "url",
+                            Url = l.Url.AbsoluteUri,
+                            ElicitationId = Guid.NewGuid().ToString("N"),
+                            Message = $"Sign in to {l.ServerUrl.Host} so the sub-agent can use its tools.",
+                        }));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException)
+        {
+            return Error(ex.Message);
+        }
+        catch (UpstreamException ex)
+        {
+            return Result(accumulator.ToFailure(ex.Message));
+        }
+
+        return Result(accumulator.ToResult());
+    }
+
+    /// <summary>The user key of the caller: the token's subject (stable account id).</summary>
+    public static string UserKey(ClaimsPrincipal user) =>
+        user.FindFirst("sub")?.Value ?? throw new InvalidOperationException("The access token has no subject.");
+
+    internal static CallToolResult Result(AgentRunResult result)
+    {
+        var text = result.Status switch
+        {
+            AgentRunStatus.AuthRequired => result.Output + "\n\nOpen the links above to sign in, then ask again.",
+            AgentRunStatus.Failed => $"{result.Output}\n\n**The sub-agent failed**: {result.Error}".TrimStart(),
+            _ => result.Output,
+        };
+        return new CallToolResult
+        {
+            Content = [new TextContentBlock { Text = text }],
+            StructuredContent = JsonSerializer.SerializeToElement(result, Json),
+            IsError = result.Status == AgentRunStatus.Failed,
+        };
+    }
+
+    internal static CallToolResult Error(string message) => new()
+    {
+        Content = [new TextContentBlock { Text = message }],
+        IsError = true,
+    };
+}
