@@ -99,13 +99,13 @@ public sealed class ConnectionPoolingTests
         await h.Mcp.AddToolAsync("fresh_tool", "A tool added while the client was connected", TestContext.Current.CancellationToken);
 
         // The notification arrives on the session's stream shortly after; the list is cached for minutes otherwise.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(10);
         do
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
             await h.StreamAsync(CompletionsHarness.Body("again", stream: true, h.McpTool()));
         }
-        while (!h.Llm.Requests[^1].ToolNames.Contains("mcp_127-0-0-1_fresh_tool") && DateTime.UtcNow < deadline);
+        while (!h.Llm.Requests[^1].ToolNames.Contains("mcp_127-0-0-1_fresh_tool") && TimeProvider.System.GetUtcNow() < deadline);
 
         Assert.Contains("mcp_127-0-0-1_fresh_tool", h.Llm.Requests[^1].ToolNames);
         Assert.Equal(1, Connects(h.Mcp));

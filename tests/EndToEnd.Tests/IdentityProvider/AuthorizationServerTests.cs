@@ -271,7 +271,7 @@ public sealed class AuthorizationServerTests
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
 
-        var valid = Forge(host.McpUrl.AbsoluteUri, "at+jwt", DateTime.UtcNow.AddMinutes(10));
+        var valid = Forge(host.McpUrl.AbsoluteUri, "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10));
         using (var control = await client.CallMcpAsync(valid))
         {
             Assert.Equal(HttpStatusCode.OK, control.StatusCode);
@@ -279,9 +279,9 @@ public sealed class AuthorizationServerTests
 
         foreach (var forged in new[]
         {
-            Forge("https://other.example/mcp", "at+jwt", DateTime.UtcNow.AddMinutes(10)),
-            Forge(host.McpUrl.AbsoluteUri, "at+jwt", DateTime.UtcNow.AddMinutes(-5)),
-            Forge(host.McpUrl.AbsoluteUri, "JWT", DateTime.UtcNow.AddMinutes(10)),
+            Forge("https://other.example/mcp", "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10)),
+            Forge(host.McpUrl.AbsoluteUri, "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-5)),
+            Forge(host.McpUrl.AbsoluteUri, "JWT", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10)),
         })
         {
             using var response = await client.CallMcpAsync(forged);
