@@ -115,13 +115,14 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
 
         var pipe = new Pipe();
         var chunks = new ChatCompletionChunkWriter(id, model, created, parsed.IncludeUsage);
-        _ = PumpAsync(run, chunks, pipe.Writer, runCancellation);
-        var content = new StreamContent(new CancelOnDisposeStream(pipe.Reader.AsStream(), runCancellation));
+        var stream = new CancelOnDisposeStream(pipe.Reader.AsStream(), runCancellation);
+        _ = PumpAsync(run, chunks, pipe.Writer, runCancellation, stream);
+        var content = new StreamContent(stream);
         content.Headers.ContentType = new MediaTypeHeaderValue(ChatCompletionSseWriter.ContentType);
         return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
     }
 
-    private async Task PumpAsync(StartedRun run, ChatCompletionChunkWriter chunks, PipeWriter writer, CancellationTokenSource runCancellation)
+    private async Task PumpAsync(StartedRun run, ChatCompletionChunkWriter chunks, PipeWriter writer, CancellationTokenSource runCancellation, CancelOnDisposeStream stream)
     {
         Exception? failure = null;
         try
@@ -144,6 +145,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         finally
         {
             await writer.CompleteAsync(failure);
+            stream.RunEnded();
             runCancellation.Dispose();
         }
     }
@@ -210,6 +212,10 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
     private sealed class CancelOnDisposeStream(Stream inner, CancellationTokenSource run) : Stream
     {
         private int _disposed;
+        private volatile bool _runEnded;
+
+        /// <summary>Once the run is over, closing the stream has nothing left to cancel.</summary>
+        public void RunEnded() => _runEnded = true;
 
         public override bool CanRead => true;
 
@@ -244,11 +250,14 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
             {
                 try
                 {
-                    run.Cancel();
+                    if (!_runEnded)
+                    {
+                        run.Cancel();
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
-                    // The run already ended and released its token source.
+                    // The run ended between the check and the cancel, and released its token source.
                 }
 
                 inner.Dispose();
