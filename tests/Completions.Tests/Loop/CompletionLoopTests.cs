@@ -27,6 +27,10 @@ public sealed class CompletionLoopTests
         Assert.EndsWith("The tool said hi.", answer.Content);
         Assert.Equal(1, h.Mcp.CallCount("echo"));
         Assert.Equal(2, h.Llm.RequestCount);
+
+        // The model's words are passed on chunk by chunk (the fake sends 4 characters a chunk), not buffered.
+        Assert.Contains(answer.Chunks, c => (string?)c["choices"]?.AsArray().FirstOrDefault()?["delta"]?["content"] == "The ");
+        Assert.Contains(answer.Chunks, c => (string?)c["choices"]?.AsArray().FirstOrDefault()?["delta"]?["content"] == "tool");
     }
 
     [Fact]

@@ -133,6 +133,29 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
+    public async Task CallerCancels_WhileTheUpstreamIsThinking_TheUpstreamCallIsAbandoned()
+    {
+        await using var h = await CompletionsHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.Text("too late") with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) });
+        using var cancellation = new CancellationTokenSource();
+        var call = h.PostWithTokenAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()), cancellation.Token);
+        for (var i = 0; i < 200 && h.Llm.RequestCount == 0; i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, h.Llm.RequestCount);
+        var cancelledAt = TimeProvider.System.GetTimestamp();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+
+        // Had the cancellation not reached the upstream call, the engine would still be waiting out the 30 s.
+        Assert.True(TimeProvider.System.GetElapsedTime(cancelledAt) < TimeSpan.FromSeconds(5));
+        Assert.Equal(1, h.Llm.RequestCount);
+    }
+
+    [Fact]
     public async Task CallerClosesTheStream_TheRunStopsBeforeItsNextRound()
     {
         await using var h = await CompletionsHarness.StartAsync();

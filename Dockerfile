@@ -1,0 +1,20 @@
+# Multi-stage build of the server. Build: docker build -t mcpsubagent .
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig McpSubAgent.sln ./
+COPY src/ src/
+RUN dotnet publish src/SubAgentServer/McpSubAgent.SubAgentServer.csproj -c Release -o /app --no-self-contained
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# The image's non-root user; App_Data is where the embedded SQLite default would live.
+RUN mkdir -p /app/App_Data && chown -R $APP_UID /app/App_Data
+USER $APP_UID
+ENV ASPNETCORE_URLS=http://+:8080 \
+    ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
+EXPOSE 8080
+# The runtime image has no curl: bash's /dev/tcp asks /healthz (liveness and database readiness).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["dotnet", "McpSubAgent.SubAgentServer.dll"]
