@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDatabase();
 builder.AddHealth();
+builder.AddTelemetry();
 builder.AddBrowserClients();
 builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();

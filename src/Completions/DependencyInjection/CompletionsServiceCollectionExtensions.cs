@@ -1,6 +1,7 @@
 using McpSubAgent.Completions;
 using Microsoft.Extensions.Configuration;
 using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Transport;
@@ -49,6 +50,8 @@ public static class CompletionsServiceCollectionExtensions
                 return handler;
             });
 
+        services.AddMetrics();
+        services.TryAddSingleton<CompletionsMetrics>();
         services.TryAddSingleton<ServerUrlGuard>();
         services.TryAddSingleton<McpConnectionPool>();
         services.TryAddSingleton<McpToolResolver>();
@@ -61,7 +64,8 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CompletionsOptions>>(),
             sp.GetServices<ICompletionRunObserver>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<McpCompletionsEngine>>()));
+            sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
+            sp.GetRequiredService<CompletionsMetrics>()));
         services.TryAddTransient<McpCompletionsHandler>();
         return services;
     }

@@ -1,7 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
@@ -20,6 +21,7 @@ namespace McpSubAgent.Completions.Loop;
 /// </summary>
 public sealed partial class McpCompletionsEngine
 {
+    private readonly CompletionsMetrics _metrics;
     private readonly McpToolResolver _resolver;
     private readonly McpToolExecutor _executor;
     private readonly UpstreamRetryPipeline _retry;
@@ -35,8 +37,10 @@ public sealed partial class McpCompletionsEngine
         IOptions<CompletionsOptions> options,
         IEnumerable<ICompletionRunObserver> observers,
         TimeProvider timeProvider,
-        ILogger<McpCompletionsEngine> logger)
+        ILogger<McpCompletionsEngine> logger,
+        CompletionsMetrics metrics)
     {
+        _metrics = metrics;
         _resolver = resolver;
         _executor = executor;
         _retry = retry;
@@ -75,6 +79,11 @@ public sealed partial class McpCompletionsEngine
         var roundUsage = new List<TokenUsage>();
         var toolReports = new List<ToolCallReport>();
         RunOutcome? outcome = null;
+        using var runActivity = CompletionsTelemetry.Source.StartActivity("invoke_agent", ActivityKind.Internal);
+        runActivity?.SetTag("gen_ai.operation.name", "invoke_agent");
+        runActivity?.SetTag("gen_ai.request.model", model);
+        runActivity?.SetTag("gen_ai.conversation.id", runId);
+        runActivity?.SetTag("mcpsubagent.mcp_servers", request.McpServers.Count);
 
         try
         {
@@ -99,9 +108,25 @@ public sealed partial class McpCompletionsEngine
 
             for (var round = 1; ; round++)
             {
+                // Parents are given explicitly: Activity.Current does not survive between the moves of an iterator.
+                using var roundActivity = CompletionsTelemetry.Source.StartActivity("round", ActivityKind.Internal, runActivity?.Context ?? default);
+                roundActivity?.SetTag("mcpsubagent.round", round);
+                using var upstreamActivity = CompletionsTelemetry.Source.StartActivity($"chat {model}", ActivityKind.Client, roundActivity?.Context ?? default);
+                upstreamActivity?.SetTag("gen_ai.operation.name", "chat");
+                upstreamActivity?.SetTag("gen_ai.request.model", model);
+
                 var body = BuildUpstreamBody(request.Body, messages, offeredTools, model);
-                var response = await _retry.SendAsync(ct => upstream.SendAsync(body, ct), cancellationToken);
-                await UpstreamResponseReader.EnsureSuccessAsync(response, cancellationToken);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _retry.SendAsync(ct => upstream.SendAsync(body, ct), cancellationToken);
+                    await UpstreamResponseReader.EnsureSuccessAsync(response, cancellationToken);
+                }
+                catch (Exception ex) when (ex is UpstreamException or HttpRequestException)
+                {
+                    upstreamActivity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    throw;
+                }
 
                 if (round == 1)
                 {
@@ -119,6 +144,11 @@ public sealed partial class McpCompletionsEngine
 
                 roundUsage.Add(answer.Usage);
                 total += answer.Usage;
+                upstreamActivity?.SetTag("gen_ai.usage.input_tokens", answer.Usage.PromptTokens);
+                upstreamActivity?.SetTag("gen_ai.usage.output_tokens", answer.Usage.CompletionTokens);
+                upstreamActivity?.SetTag("gen_ai.response.finish_reasons", new[] { answer.FinishReason ?? "stop" });
+                upstreamActivity?.Stop();
+                _metrics.RoundEnded(model, answer.Usage);
 
                 var calls = answer.ToolCalls;
                 EnsureUniqueCallIds(calls, round);
@@ -144,7 +174,7 @@ public sealed partial class McpCompletionsEngine
                 {
                     var tool = toolsByName[call.Name.ToString()];
                     var info = new ToolCallInfo(call.Id, tool.FunctionName, tool.Tool.Name, tool.Server.ServerUrl, call.Arguments.ToString(), round);
-                    pending.Add(_executor.ExecuteAsync(tool, info, cancellationToken));
+                    pending.Add(_executor.ExecuteAsync(tool, info, roundActivity?.Context ?? default, cancellationToken));
                     yield return new ToolCallStarted(info);
                 }
 
@@ -204,6 +234,15 @@ public sealed partial class McpCompletionsEngine
         {
             var final = outcome ?? (cancellationToken.IsCancellationRequested ? RunOutcome.Cancelled : RunOutcome.Failed);
             var totalUsage = roundUsage.Aggregate(TokenUsage.Zero, TokenUsage.Add);
+            runActivity?.SetTag("mcpsubagent.outcome", final.ToString());
+            runActivity?.SetTag("gen_ai.usage.input_tokens", totalUsage.PromptTokens);
+            runActivity?.SetTag("gen_ai.usage.output_tokens", totalUsage.CompletionTokens);
+            if (final == RunOutcome.Failed)
+            {
+                runActivity?.SetStatus(ActivityStatusCode.Error);
+            }
+
+            _metrics.RunEnded(final, model, _timeProvider.GetElapsedTime(started));
             await ReportAsync(new CompletionRunReport(runId, context.UserKey, profile, model, final, roundUsage, totalUsage,
                 toolReports, _timeProvider.GetElapsedTime(started)));
         }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
@@ -21,9 +23,28 @@ internal sealed partial class McpToolExecutor(
     McpConnectionPool pool,
     IOptions<CompletionsOptions> options,
     TimeProvider timeProvider,
-    ILogger<McpToolExecutor> logger)
+    ILogger<McpToolExecutor> logger,
+    CompletionsMetrics metrics)
 {
-    public async Task<ToolExecution> ExecuteAsync(ResolvedMcpTool tool, ToolCallInfo call, CancellationToken cancellationToken)
+    public async Task<ToolExecution> ExecuteAsync(ResolvedMcpTool tool, ToolCallInfo call, ActivityContext parent, CancellationToken cancellationToken)
+    {
+        using var activity = CompletionsTelemetry.Source.StartActivity($"execute_tool {call.ToolName}", ActivityKind.Client, parent);
+        activity?.SetTag("gen_ai.operation.name", "execute_tool");
+        activity?.SetTag("gen_ai.tool.name", call.ToolName);
+        activity?.SetTag("gen_ai.tool.call.id", call.Id);
+        activity?.SetTag("server.address", call.ServerUrl.Host);
+        var execution = await RunAsync(tool, call, cancellationToken);
+        activity?.SetTag("mcpsubagent.tool_call.status", execution.Status.ToString());
+        if (execution.Status != ToolCallStatus.Succeeded)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, execution.ResultForModel);
+        }
+
+        metrics.ToolCallEnded(call.ToolName, execution.Status, execution.Duration);
+        return execution;
+    }
+
+    private async Task<ToolExecution> RunAsync(ResolvedMcpTool tool, ToolCallInfo call, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var started = timeProvider.GetTimestamp();
