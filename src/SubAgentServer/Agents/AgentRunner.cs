@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
+using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.SubAgentServer.Agents;
 
@@ -10,7 +12,7 @@ namespace McpSubAgent.SubAgentServer.Agents;
 /// Runs the completions engine as a sub-agent for one user: the parameters become a chat-completions request with the
 /// user's MCP servers, and the user key (the token's <c>sub</c>) selects their connections and logins.
 /// </summary>
-public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUpstream upstream)
+public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUpstream upstream, IOptions<CompletionsOptions> options)
 {
     /// <summary>The conversation a run starts from: the instructions as a system message, then the prompt.</summary>
     public static JsonArray InitialMessages(AgentParameters parameters)
@@ -56,8 +58,9 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
             throw new AgentInputException(ex.Message);
         }
 
-        var rounds = Math.Max(1, (parameters.MaxRounds ?? 10) - roundsAlreadyDone);
-        var context = new CompletionRunContext(userKey) { Profile = parameters.Profile, MaxRounds = parameters.MaxRounds is null && roundsAlreadyDone == 0 ? null : rounds };
+        // A resumed run has only the rounds its earlier attempts left.
+        var rounds = Math.Max(1, (parameters.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
+        var context = new CompletionRunContext(userKey) { Profile = parameters.Profile, MaxRounds = rounds };
         return engine.RunAsync(request, context, upstream, cancellationToken);
     }
 
