@@ -2,11 +2,12 @@ using McpSubAgent.IdentityProvider.Accounts;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.IdentityProvider.Pages.Account;
 
 /// <summary>Signs a local account in with its email and password; repeated failures lock the account out.</summary>
-public sealed class LoginModel(SignInManager<AppUser> signInManager) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signInManager, IOptions<IdentityProviderOptions> options) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -18,6 +19,8 @@ public sealed class LoginModel(SignInManager<AppUser> signInManager) : PageModel
     public string? Password { get; set; }
 
     public string? Error { get; private set; }
+
+    public bool SelfSignUp => options.Value.AllowSelfSignUp;
 
     public async Task<IActionResult> OnPostAsync()
     {
