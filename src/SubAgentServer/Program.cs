@@ -26,6 +26,7 @@ if (args is [UsersCommand.Name, .. var userArgs])
     return await UsersCommand.RunAsync(app.Services, userArgs, Console.Out, Console.Error);
 }
 
+app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
 app.UseMcpIdentityProvider();

@@ -59,6 +59,9 @@ internal static class McpEndpointExtensions
         return builder;
     }
 
+    /// <summary>Refuses /mcp requests addressed to another host (DNS rebinding); place it first.</summary>
+    public static IApplicationBuilder UseMcpHostValidation(this IApplicationBuilder app) => app.UseMiddleware<McpHostValidationMiddleware>();
+
     public static IEndpointRouteBuilder MapMcpEndpoint(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapMcp("/mcp").RequireAuthorization(PolicyName);
