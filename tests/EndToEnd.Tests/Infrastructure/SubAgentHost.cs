@@ -33,11 +33,11 @@ internal sealed class SubAgentHost : IAsyncDisposable
 
     /// <summary>Starts a host; pass the database of an earlier host to simulate a restart.</summary>
     public static Task<SubAgentHost> StartAsync(
-        string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, int port = 0)
     {
         databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("mcpsubagent-e2e-").FullName, "app.db");
         var factory = new Factory(databasePath, settings ?? new Dictionary<string, string?>(), services);
-        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         factory.StartServer();
         return Task.FromResult(new SubAgentHost(factory, databasePath));
     }

