@@ -25,21 +25,26 @@ public sealed class ServerConformanceTests
     public async Task ConformanceSuite_ServerScenario_Passes(string scenario)
     {
         var (node, cli) = ConformanceSuite.Locate();
-        var hostPort = ConformanceSuite.FreePort();
+        await using var target = await ProxiedServer.StartAsync();
 
-        // A fixed origin, so that tokens stay valid whichever port (the proxy's) the Host header names.
-        await using var host = await SubAgentHost.StartAsync(settings: new Dictionary<string, string?> { ["PublicBaseUrl"] = $"http://127.0.0.1:{hostPort}/" }, port: hostPort);
-        await host.CreateUserAsync("suite@example.com", "Conformance-Server-1");
-        using var oauth = new OAuthTestClient(host);
-        var token = (string)(await oauth.LogInAsync("suite@example.com", "Conformance-Server-1")).Tokens["access_token"]!;
-        await using var proxy = await StartProxyAsync(host.BaseUrl, token);
-
-        var (exitCode, output) = await ConformanceSuite.RunAsync(node, cli, "server", "--url", new Uri(proxy.Url, "mcp").AbsoluteUri, "--scenario", scenario);
+        var (exitCode, output) = await ConformanceSuite.RunAsync(node, cli, "server", "--url", target.McpUrl.AbsoluteUri, "--scenario", scenario);
 
         Assert.True(exitCode == 0 && !output.Contains("FAILURE", StringComparison.Ordinal), output);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(output, @"Passed: [1-9]\d*/[1-9]\d*, 0 failed"), output);
     }
 
+
+    [Fact]
+    public async Task ConformanceSuite_ActiveServerSuite_FailsOnlyWhereExpected()
+    {
+        var (node, cli) = ConformanceSuite.Locate();
+        await using var target = await ProxiedServer.StartAsync();
+        var expected = Path.Combine(ConformanceSuite.RepositoryRoot(), "tests", "EndToEnd.Tests", "Conformance", "server-expected-failures.yaml");
+
+        var (exitCode, output) = await ConformanceSuite.RunAsync(node, cli, "server", "--url", target.McpUrl.AbsoluteUri, "--expected-failures", expected);
+
+        Assert.True(exitCode == 0, output);
+    }
 
     private static async Task<Proxy> StartProxyAsync(Uri target, string token)
     {
@@ -81,6 +86,29 @@ public sealed class ServerConformanceTests
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Proxy(app, http, new Uri(address.EndsWith('/') ? address : address + "/"));
+    }
+
+    /// <summary>The server with a signed-in user, behind the token-adding proxy.</summary>
+    private sealed record ProxiedServer(SubAgentHost Host, Proxy Proxy) : IAsyncDisposable
+    {
+        public Uri McpUrl => new(Proxy.Url, "mcp");
+
+        public static async Task<ProxiedServer> StartAsync()
+        {
+            // A fixed origin, so that tokens stay valid whichever port (the proxy's) the Host header names.
+            var port = ConformanceSuite.FreePort();
+            var host = await SubAgentHost.StartAsync(settings: new Dictionary<string, string?> { ["PublicBaseUrl"] = $"http://127.0.0.1:{port}/" }, port: port);
+            await host.CreateUserAsync("suite@example.com", "Conformance-Server-1");
+            using var oauth = new OAuthTestClient(host);
+            var token = (string)(await oauth.LogInAsync("suite@example.com", "Conformance-Server-1")).Tokens["access_token"]!;
+            return new ProxiedServer(host, await StartProxyAsync(host.BaseUrl, token));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Proxy.DisposeAsync();
+            await Host.DisposeAsync();
+        }
     }
 
     private sealed record Proxy(WebApplication App, HttpClient Http, Uri Url) : IAsyncDisposable
