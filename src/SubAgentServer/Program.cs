@@ -5,6 +5,7 @@ using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
 using McpSubAgent.SubAgentServer.McpEndpoint;
+using McpSubAgent.SubAgentServer.Tasks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,7 @@ builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
 builder.AddAgents();
+builder.AddAgentTasks();
 builder.AddMcpEndpoint();
 
 var app = builder.Build();
@@ -36,6 +38,7 @@ app.UseAuthorization();
 app.MapHealth();
 app.MapMcpIdentityProvider();
 app.MapMcpEndpoint();
+app.MapAgentTaskPages();
 
 await app.RunAsync();
 return 0;

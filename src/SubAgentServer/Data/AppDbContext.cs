@@ -1,5 +1,6 @@
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Keys;
+using McpSubAgent.SubAgentServer.Tasks;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -9,7 +10,7 @@ namespace McpSubAgent.SubAgentServer.Data;
 
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
-/// Data Protection keys and the authorization server's keys. Each provider has a subclass that owns its migrations.
+/// Data Protection keys, the authorization server's keys and the agent tasks. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext
@@ -24,6 +25,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<IdentityProviderKey> IdentityProviderKeys => Set<IdentityProviderKey>();
 
+    public DbSet<AgentTask> AgentTasks => Set<AgentTask>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -36,6 +39,20 @@ public abstract class AppDbContext(DbContextOptions options)
             key.HasKey(k => k.Id);
             key.Property(k => k.Id).HasMaxLength(64);
             key.Property(k => k.Use).HasMaxLength(8);
+        });
+        builder.Entity<AgentTask>(task =>
+        {
+            task.ToTable("AgentTasks");
+            task.HasKey(t => t.Id);
+            task.Property(t => t.Id).HasMaxLength(AgentTask.IdMaxLength);
+            task.Property(t => t.OwnerKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
+            task.Property(t => t.Status).HasMaxLength(AgentTaskStatus.MaxLength);
+            task.Property(t => t.LeaseOwner).HasMaxLength(128);
+
+            // The caller's list (newest first), the worker's claim, and the retention sweep.
+            task.HasIndex(t => new { t.OwnerKey, t.CreatedAt });
+            task.HasIndex(t => new { t.Status, t.LeaseExpiresAt });
+            task.HasIndex(t => new { t.Store, t.EndedAt });
         });
     }
 }

@@ -55,7 +55,8 @@ internal static class McpEndpointExtensions
 
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
             .WithHttpTransport()
-            .WithTools<SubAgentTools>();
+            .WithTools<SubAgentTools>()
+            .WithTools<Tasks.AgentTaskTools>();
         return builder;
     }
 

@@ -33,7 +33,7 @@ internal sealed class ToolCallComparison(int iterations, int warmup)
         {
             ("SDK McpClient.CallToolAsync on its own connection (baseline)", () => sdk.CallToolAsync("echo", EchoArguments, cancellationToken: cancellationToken).AsTask()),
             ("engine's pooled McpConnection.CallToolAsync", () => echo.Connection.CallToolAsync("echo", new JsonObject { ["text"] = "x" }, cancellationToken)),
-            ("engine's McpToolExecutor.ExecuteAsync (adds timeout, result text, markdown)", () => executor.ExecuteAsync(echo, info, cancellationToken)),
+            ("engine's McpToolExecutor.ExecuteAsync (adds timeout, result text, markdown)", () => executor.ExecuteAsync(echo, info, default, cancellationToken)),
         };
         var ticks = ways.Select(_ => new List<long>()).ToArray();
         for (var i = -warmup; i < iterations; i++)

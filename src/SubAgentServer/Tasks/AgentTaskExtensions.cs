@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace McpSubAgent.SubAgentServer.Tasks;
+
+/// <summary>Registers the agent tasks: their store, the background worker and its options.</summary>
+internal static class AgentTaskExtensions
+{
+    public static IHostApplicationBuilder AddAgentTasks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AgentTaskOptions>().BindConfiguration(AgentTaskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<AgentTaskStore>();
+        builder.Services.AddSingleton<AgentTaskRunRegistry>();
+        builder.Services.AddHostedService<AgentTaskWorker>();
+        return builder;
+    }
+}

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using McpSubAgent.SubAgentServer.Agents;
+
+namespace McpSubAgent.SubAgentServer.Tasks;
+
+/// <summary>The JSON of tasks: wire types and the stored columns.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AgentTaskView))]
+[JsonSerializable(typeof(AgentTaskStarted))]
+[JsonSerializable(typeof(AgentTaskList))]
+[JsonSerializable(typeof(AgentParameters))]
+[JsonSerializable(typeof(List<AgentLoginLink>))]
+internal sealed partial class AgentTaskJsonContext : JsonSerializerContext;

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace McpSubAgent.SubAgentServer.Tasks;
+
+/// <summary>The background worker of agent tasks (configuration section <c>Tasks</c>).</summary>
+public sealed class AgentTaskOptions
+{
+    public const string SectionName = "Tasks";
+
+    /// <summary>How many tasks one process runs at once.</summary>
+    [Range(1, 10_000)]
+    public int WorkerConcurrency { get; set; } = 4;
+
+    /// <summary>How long a claimed task stays with its worker without a renewal; renewed every third of it while running.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the worker looks for queued tasks and checks its running tasks for cancellation.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long tasks started with <c>store: false</c> are kept after they end.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan RetentionWhenNotStored { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often expired tasks are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a task waiting for a login tries again (it resumes by itself once the user has logged in).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AuthRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long after its start a task may wait for a login before it fails.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan AuthRequiredTimeout { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The poll interval suggested to clients (<c>poll_interval_ms</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ClientPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Off only in tests that simulate a crashed process: running tasks then keep their lease until it expires.</summary>
+    internal bool ReleaseLeasesOnShutdown { get; set; } = true;
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using McpSubAgent.SubAgentServer.Agents;
+using McpSubAgent.SubAgentServer.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace McpSubAgent.SubAgentServer.Tasks;
+
+/// <summary>
+/// The task queries: the owner's reads and writes, and the worker's lease protocol. Every write of a worker is
+/// conditional on its lease (and on the task still working), so a replica that lost a task, or a task that was
+/// cancelled, is never overwritten.
+/// </summary>
+internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
+{
+    public async Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var task = new AgentTask
+        {
+            Id = AgentTask.NewId(),
+            OwnerKey = ownerKey,
+            ParametersJson = JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters),
+            Status = AgentTaskStatus.Queued,
+            Store = store,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.AgentTasks.Add(task);
+        await db.SaveChangesAsync(cancellationToken);
+        return task;
+    }
+
+    /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
+    public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
+        db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.OwnerKey == ownerKey, cancellationToken);
+
+    /// <summary>The task for the public pages, whose id is the capability.</summary>
+    public Task<AgentTask?> FindByIdAsync(string id, CancellationToken cancellationToken) =>
+        db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+
+    public async Task<IReadOnlyList<AgentTask>> ListAsync(string ownerKey, string? status, int limit, CancellationToken cancellationToken)
+    {
+        var query = db.AgentTasks.AsNoTracking().Where(t => t.OwnerKey == ownerKey);
+        if (status is not null)
+        {
+            query = query.Where(t => t.Status == status);
+        }
+
+        return await query.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(limit).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels a pending task of the owner; false when there is none (unknown, another user's, or already ended).</summary>
+    public async Task<bool> CancelAsync(string ownerKey, string id, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var rows = await db.AgentTasks
+            .Where(t => t.Id == id && t.OwnerKey == ownerKey
+                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, AgentTaskStatus.Cancelled)
+                .SetProperty(t => t.UpdatedAt, now)
+                .SetProperty(t => t.EndedAt, now)
+                .SetProperty(t => t.LeaseOwner, (string?)null)
+                .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+        return rows == 1;
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="count"/> tasks for <paramref name="workerId"/>: queued ones, working ones whose
+    /// lease expired (their process died), and ones waiting for a login that are due for another try. Each claim is a
+    /// conditional update, so of two workers racing for a task exactly one gets it.
+    /// </summary>
+    public async Task<IReadOnlyList<AgentTask>> ClaimAsync(string workerId, int count, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = timeProvider.GetUtcNow();
+        var authDue = now - settings.AuthRetryInterval;
+        var candidates = await db.AgentTasks.AsNoTracking()
+            .Where(t => t.Status == AgentTaskStatus.Queued
+                || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
+                || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue))
+            .OrderBy(t => t.CreatedAt)
+            .Select(t => t.Id)
+            .Take(count * 2)
+            .ToListAsync(cancellationToken);
+
+        var claimed = new List<AgentTask>();
+        var expires = now + settings.LeaseDuration;
+        foreach (var id in candidates)
+        {
+            if (claimed.Count == count)
+            {
+                break;
+            }
+
+            var rows = await db.AgentTasks
+                .Where(t => t.Id == id
+                    && (t.Status == AgentTaskStatus.Queued
+                        || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
+                        || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue)))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.Status, AgentTaskStatus.Working)
+                    .SetProperty(t => t.LeaseOwner, workerId)
+                    .SetProperty(t => t.LeaseExpiresAt, expires)
+                    .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+            if (rows == 1 && await db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.LeaseOwner == workerId, cancellationToken) is { } task)
+            {
+                claimed.Add(task);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Renews the leases of the worker's running tasks.</summary>
+    public Task<int> RenewLeasesAsync(string workerId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var expires = timeProvider.GetUtcNow() + options.Value.LeaseDuration;
+        return db.AgentTasks
+            .Where(t => ids.Contains(t.Id) && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, expires), cancellationToken);
+    }
+
+    /// <summary>Of the given tasks, those still working under the worker's lease (the others were cancelled, deleted or lost).</summary>
+    public async Task<HashSet<string>> StillOwnedAsync(string workerId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var owned = await db.AgentTasks.AsNoTracking()
+            .Where(t => ids.Contains(t.Id) && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working)
+            .Select(t => t.Id)
+            .ToListAsync(cancellationToken);
+        return [.. owned];
+    }
+
+    /// <summary>Persists a finished round; false when the worker no longer owns the task.</summary>
+    public async Task<bool> SaveRoundAsync(
+        string workerId, string id, string transcriptJson, int roundsDone, string output, AgentUsage usage, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var expires = now + options.Value.LeaseDuration;
+        var rows = await Owned(workerId, id).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.TranscriptJson, transcriptJson)
+            .SetProperty(t => t.RoundsDone, roundsDone)
+            .SetProperty(t => t.Output, output)
+            .SetProperty(t => t.PromptTokens, usage.PromptTokens)
+            .SetProperty(t => t.CompletionTokens, usage.CompletionTokens)
+            .SetProperty(t => t.TotalTokens, usage.TotalTokens)
+            .SetProperty(t => t.UpdatedAt, now)
+            .SetProperty(t => t.LeaseExpiresAt, expires), cancellationToken);
+        return rows == 1;
+    }
+
+    /// <summary>Records how a run ended and gives up the lease.</summary>
+    public async Task<bool> FinishAsync(string workerId, string id, AgentRunResult result, string output, AgentUsage usage, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var status = result.Status switch
+        {
+            AgentRunStatus.AuthRequired => AgentTaskStatus.AuthRequired,
+            AgentRunStatus.Failed => AgentTaskStatus.Failed,
+            _ => AgentTaskStatus.Completed,
+        };
+        DateTimeOffset? ended = status == AgentTaskStatus.AuthRequired ? null : now;
+        var links = result.LoginLinks.Count == 0 ? null : JsonSerializer.Serialize([.. result.LoginLinks], AgentTaskJsonContext.Default.ListAgentLoginLink);
+        var rows = await Owned(workerId, id).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Status, status)
+            .SetProperty(t => t.Output, output)
+            .SetProperty(t => t.PromptTokens, usage.PromptTokens)
+            .SetProperty(t => t.CompletionTokens, usage.CompletionTokens)
+            .SetProperty(t => t.TotalTokens, usage.TotalTokens)
+            .SetProperty(t => t.LoginLinksJson, links)
+            .SetProperty(t => t.Error, result.Error)
+            .SetProperty(t => t.UpdatedAt, now)
+            .SetProperty(t => t.EndedAt, ended)
+            .SetProperty(t => t.LeaseOwner, (string?)null)
+            .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+        return rows == 1;
+    }
+
+    /// <summary>Gives a running task back to the queue (graceful shutdown); its finished rounds stay.</summary>
+    public Task<int> ReleaseAsync(string workerId, string id, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        return Owned(workerId, id).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Status, AgentTaskStatus.Queued)
+            .SetProperty(t => t.UpdatedAt, now)
+            .SetProperty(t => t.LeaseOwner, (string?)null)
+            .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+    }
+
+    /// <summary>Deletes ended <c>store: false</c> tasks past their retention, and fails tasks that waited too long for a login.</summary>
+    public async Task<(int Deleted, int Expired)> CleanUpAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = timeProvider.GetUtcNow();
+        var deleteBefore = now - settings.RetentionWhenNotStored;
+        var deleted = await db.AgentTasks
+            .Where(t => !t.Store && t.EndedAt != null && t.EndedAt <= deleteBefore)
+            .ExecuteDeleteAsync(cancellationToken);
+
+        var loginBefore = now - settings.AuthRequiredTimeout;
+        var error = $"Nobody logged in to the MCP servers within {settings.AuthRequiredTimeout.TotalHours:0.#} hours; log in and start the task again.";
+        var expired = await db.AgentTasks
+            .Where(t => t.Status == AgentTaskStatus.AuthRequired && t.CreatedAt <= loginBefore)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, AgentTaskStatus.Failed)
+                .SetProperty(t => t.Error, error)
+                .SetProperty(t => t.UpdatedAt, now)
+                .SetProperty(t => t.EndedAt, now), cancellationToken);
+        return (deleted, expired);
+    }
+
+    private IQueryable<AgentTask> Owned(string workerId, string id) =>
+        db.AgentTasks.Where(t => t.Id == id && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working);
+}

@@ -1,0 +1,316 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Upstream;
+using McpSubAgent.SubAgentServer.Agents;
+using Microsoft.Extensions.Options;
+
+namespace McpSubAgent.SubAgentServer.Tasks;
+
+/// <summary>
+/// Runs agent tasks in the background: claims them with a lease in the database (so replicas share one queue and never
+/// run a task twice), renews the leases while they run, persists each finished round, and resumes tasks whose worker
+/// died from their last persisted round.
+/// </summary>
+internal sealed partial class AgentTaskWorker(
+    IServiceScopeFactory scopes,
+    AgentRunner runner,
+    AgentTaskRunRegistry registry,
+    TimeProvider timeProvider,
+    IOptions<AgentTaskOptions> options,
+    ILogger<AgentTaskWorker> logger) : BackgroundService
+{
+    private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}/{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+    private readonly List<Task> _runs = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var leases = KeepLeasesAsync(stoppingToken);
+        var cleanup = CleanUpAsync(stoppingToken);
+        try
+        {
+            await ClaimAndRunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        // Each run gives its task back (or keeps its lease, for tests that simulate a crash) as it stops.
+        Task[] running;
+        lock (_runs)
+        {
+            running = [.. _runs];
+        }
+
+        await Task.WhenAll(running);
+        await Task.WhenAll(leases, cleanup);
+    }
+
+    private async Task ClaimAndRunAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var free = settings.WorkerConcurrency - registry.Count;
+            var claimedAll = false;
+            if (free > 0)
+            {
+                try
+                {
+                    var claimed = await WithStoreAsync(store => store.ClaimAsync(_workerId, free, stoppingToken));
+                    foreach (var task in claimed)
+                    {
+                        Start(task, stoppingToken);
+                    }
+
+                    claimedAll = claimed.Count == free;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A busy or unreachable database: try again on the next poll.
+                    LogClaimFailed(logger, ex);
+                }
+            }
+
+            if (!claimedAll || registry.Count >= settings.WorkerConcurrency)
+            {
+                await registry.WaitForWorkAsync(settings.PollInterval, timeProvider, stoppingToken);
+            }
+        }
+    }
+
+    private void Start(AgentTask task, CancellationToken stoppingToken)
+    {
+        var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        registry.Add(task.Id, run);
+        var running = Task.Run(() => RunAsync(task, run, stoppingToken), CancellationToken.None);
+        lock (_runs)
+        {
+            _runs.Add(running);
+            _runs.RemoveAll(r => r.IsCompleted);
+        }
+    }
+
+    private async Task RunAsync(AgentTask task, CancellationTokenSource run, CancellationToken stoppingToken)
+    {
+        var output = task.Output;
+        var usage = new AgentUsage(task.PromptTokens, task.CompletionTokens, task.TotalTokens);
+        var accumulator = new AgentRunAccumulator();
+        var runUsage = new AgentUsage(0, 0, 0);
+        try
+        {
+            LogRunning(logger, task.Id, task.RoundsDone);
+            var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
+                ?? throw new AgentInputException("The task's parameters could not be read.");
+            var transcript = task.TranscriptJson is { } stored && JsonNode.Parse(stored) is JsonArray messages
+                ? messages
+                : AgentRunner.InitialMessages(parameters);
+            var rounds = task.RoundsDone;
+
+            await foreach (var e in runner.RunAsync(parameters, task.OwnerKey, transcript, rounds, run.Token))
+            {
+                accumulator.Add(e);
+                if (e is not RoundCompleted round)
+                {
+                    continue;
+                }
+
+                foreach (var message in round.AppendedMessages)
+                {
+                    transcript.Add(message.DeepClone());
+                }
+
+                // A round that ended because the run was stopped may hold aborted tool calls: never persist it.
+                run.Token.ThrowIfCancellationRequested();
+                rounds++;
+                runUsage = Add(runUsage, new AgentUsage(round.Usage.PromptTokens, round.Usage.CompletionTokens, round.Usage.TotalTokens));
+                var transcriptJson = transcript.ToJsonString();
+                var saved = await WithStoreAsync(store =>
+                    store.SaveRoundAsync(_workerId, task.Id, transcriptJson, rounds, output + accumulator.Output, Add(usage, runUsage), run.Token));
+                if (!saved)
+                {
+                    // Cancelled, deleted, or claimed by another worker after our lease expired: stop without writing.
+                    LogLost(logger, task.Id);
+                    return;
+                }
+            }
+
+            var result = accumulator.ToResult();
+
+            // The login request is shown from the stored links; kept in the output it would pile up with each retry.
+            var finalOutput = result.Status == AgentRunStatus.AuthRequired ? output : output + result.Output;
+            await FinishAsync(task.Id, result, finalOutput, Add(usage, result.Usage));
+        }
+        catch (Exception) when (run.IsCancellationRequested)
+        {
+            // Whatever a cancelled call threw (an OperationCanceledException, or a transport's own error), the run was stopped.
+            if (stoppingToken.IsCancellationRequested && options.Value.ReleaseLeasesOnShutdown)
+            {
+                // Graceful shutdown: the finished rounds are persisted; another worker (or the next start) resumes.
+                await ReleaseAsync(task.Id);
+            }
+
+            // Otherwise the task was cancelled (its status says so already) or lost to another worker.
+        }
+        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException or UpstreamException)
+        {
+            // A failed run has no total: its usage is that of the rounds it finished.
+            var result = accumulator.ToFailure(ex.Message);
+            await FinishAsync(task.Id, result, output + result.Output, Add(usage, runUsage));
+        }
+        catch (Exception ex)
+        {
+            // Anything else would make the task run again and again: fail it, and keep the details in the log.
+            LogRunFailed(logger, task.Id, ex);
+            var result = accumulator.ToFailure("The task failed because of an error in the server; start it again, and report it if it persists.");
+            await FinishAsync(task.Id, result, output + result.Output, Add(usage, runUsage));
+        }
+        finally
+        {
+            registry.Remove(task.Id);
+            run.Dispose();
+            registry.WakeWorker();
+        }
+    }
+
+    private async Task FinishAsync(string id, AgentRunResult result, string output, AgentUsage usage)
+    {
+        try
+        {
+            await WithStoreAsync(store => store.FinishAsync(_workerId, id, result, output, usage, CancellationToken.None));
+            LogFinished(logger, id, result.Status);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The lease expires and another worker runs the task again from its last round.
+            LogFinishFailed(logger, id, ex);
+        }
+    }
+
+    private async Task ReleaseAsync(string id)
+    {
+        try
+        {
+            await WithStoreAsync(store => store.ReleaseAsync(_workerId, id, CancellationToken.None));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The lease expires instead; the task then resumes a little later.
+            LogReleaseFailed(logger, id, ex);
+        }
+    }
+
+    /// <summary>Renews the leases of running tasks and stops those that were cancelled or taken over meanwhile.</summary>
+    private async Task KeepLeasesAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var renewEvery = settings.LeaseDuration / 3;
+        var lastRenewal = timeProvider.GetTimestamp();
+        using var timer = new PeriodicTimer(settings.PollInterval < renewEvery ? settings.PollInterval : renewEvery, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var ids = registry.RunningIds;
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (timeProvider.GetElapsedTime(lastRenewal) >= renewEvery)
+                    {
+                        lastRenewal = timeProvider.GetTimestamp();
+                        await WithStoreAsync(store => store.RenewLeasesAsync(_workerId, ids, stoppingToken));
+                    }
+
+                    var owned = await WithStoreAsync(store => store.StillOwnedAsync(_workerId, ids, stoppingToken));
+                    foreach (var id in ids.Where(id => !owned.Contains(id)))
+                    {
+                        registry.Cancel(id);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogLeaseRenewalFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task CleanUpAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.CleanupInterval, timeProvider);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var (deleted, expired) = await WithStoreAsync(store => store.CleanUpAsync(stoppingToken));
+                    if (deleted + expired > 0)
+                    {
+                        LogCleanedUp(logger, deleted, expired);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogCleanupFailed(logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task<T> WithStoreAsync<T>(Func<AgentTaskStore, Task<T>> action)
+    {
+        // One short-lived context per operation: runs, lease renewals and the claim loop write concurrently.
+        await using var scope = scopes.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<AgentTaskStore>());
+    }
+
+    private static AgentUsage Add(AgentUsage a, AgentUsage b) =>
+        new(a.PromptTokens + b.PromptTokens, a.CompletionTokens + b.CompletionTokens, a.TotalTokens + b.TotalTokens);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Running agent task {TaskId} from round {Rounds}")]
+    private static partial void LogRunning(ILogger logger, string taskId, int rounds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent task {TaskId} ended as {Status}")]
+    private static partial void LogFinished(ILogger logger, string taskId, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent task {TaskId} was cancelled or taken over by another worker; its run stops")]
+    private static partial void LogLost(ILogger logger, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent task {TaskId} failed")]
+    private static partial void LogRunFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the end of agent task {TaskId}")]
+    private static partial void LogFinishFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give agent task {TaskId} back to the queue")]
+    private static partial void LogReleaseFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming agent tasks failed")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the leases of agent tasks failed")]
+    private static partial void LogLeaseRenewalFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} expired agent tasks; {Expired} tasks waited too long for a login")]
+    private static partial void LogCleanedUp(ILogger logger, int deleted, int expired);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cleaning up agent tasks failed")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,172 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.Testing.Llm;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace McpSubAgent.EndToEnd.Tests.Tasks;
+
+public sealed class AgentTaskDurabilityTests
+{
+    private static readonly Dictionary<string, string?> ShortLeases = new()
+    {
+        ["Tasks:LeaseDuration"] = "00:00:02",
+        ["Tasks:PollInterval"] = "00:00:00.100",
+    };
+
+    [Fact]
+    public async Task HostDiesDuringARound_AnotherHostResumes_WithoutRepeatingFinishedToolCalls()
+    {
+        await using var harness = await TaskTestHost.StartAsync(ShortLeases,
+            services => services.PostConfigure<AgentTaskOptions>(o => o.ReleaseLeasesOnShutdown = false));
+        var client = await harness.SignInAsync("tasks-durable@example.com");
+        var slowMilliseconds = 30_000;
+
+        // Round 1 echoes (and is persisted); round 2 calls the slow tool, during which the host dies.
+        harness.Llm.Responder = request =>
+        {
+            var last = request.Messages[^1]?["content"]?.ToString() ?? "";
+            return last.StartsWith("echo:", StringComparison.Ordinal)
+                ? LlmReply.ToolCalls(new LlmToolCall("call_2", TaskTestHost.SlowTool, $$"""{"milliseconds":{{Volatile.Read(ref slowMilliseconds)}}}"""))
+                : last.StartsWith("slept", StringComparison.Ordinal)
+                    ? LlmReply.Text("All done after the restart.")
+                    : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.EchoTool, """{"text":"round one"}"""));
+        };
+        var started = await harness.StartTaskAsync(client, "Echo, then sleep.");
+        var id = started.GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow tool call of round 2");
+
+        // The host goes away without giving the task back: its lease must expire first.
+        Volatile.Write(ref slowMilliseconds, 100);
+        await harness.StopHostAsync();
+        Assert.Equal(2, harness.Llm.RequestCount);
+
+        await using var restarted = await harness.StartReplicaAsync();
+        using var http = restarted.CreateHttpClient();
+        JsonObject task;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{id}.json", TestContext.Current.CancellationToken))!;
+        }
+        while ((string?)task["status"] != "completed" && DateTimeOffset.UtcNow < deadline);
+
+        Assert.Equal("completed", (string?)task["status"]);
+        var output = (string)task["output"]!;
+        Assert.Contains("echo: round one", output, StringComparison.Ordinal);
+        Assert.Contains("All done after the restart.", output, StringComparison.Ordinal);
+        Assert.Equal(2, (int)task["rounds"]!);
+
+        // The finished round's tool was not called again; the interrupted round's tool ran again, to its end.
+        Assert.Equal(1, harness.Downstream.CallCount("echo"));
+        Assert.Equal(2, harness.Downstream.CallCount("slow"));
+        Assert.Equal(4, harness.Llm.RequestCount);
+        Assert.Contains(harness.Llm.Requests[2].Messages, m => m?["content"]?.ToString() == "echo: round one");
+    }
+
+    [Fact]
+    public async Task TwoHostsOnOneDatabase_ShareTheTasks_AndRunEachOnce()
+    {
+        var settings = new Dictionary<string, string?>(ShortLeases) { ["Tasks:WorkerConcurrency"] = "2" };
+        await using var harness = await TaskTestHost.StartAsync(settings);
+        await using var second = await harness.StartReplicaAsync();
+        var client = await harness.SignInAsync("tasks-shared@example.com");
+        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
+            ? LlmReply.Text("finished " + request.Messages[0]?["content"])
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":1500}"""));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await harness.StartTaskAsync(client, $"job {i}")).GetProperty("task_id").GetString()!);
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var task = await TaskTestHost.WaitForStatusAsync(client, ids[i], "completed", TimeSpan.FromSeconds(20));
+            Assert.Contains($"finished job {i}", task.GetProperty("output").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(12, harness.Llm.RequestCount);
+        Assert.Equal(6, harness.Downstream.CallCount("slow"));
+        Assert.Equal(6, harness.Llm.Requests.Count(r => r.Messages.Count == 1));
+
+        // One host runs two at a time: three slow calls at once mean both hosts worked.
+        var starts = harness.Downstream.Calls.Where(c => c.ToolName == "slow").Select(c => c.At).Order().ToList();
+        Assert.Contains(Enumerable.Range(0, starts.Count - 2), i => starts[i + 2] - starts[i] < TimeSpan.FromMilliseconds(1500));
+    }
+
+    [Fact]
+    public async Task CancelAgentTask_RunningOnAnotherHost_StopsThereWithinASecond()
+    {
+        var settings = new Dictionary<string, string?>(ShortLeases) { ["Tasks:WorkerConcurrency"] = "1" };
+        await using var harness = await TaskTestHost.StartAsync(settings);
+        var client = await harness.SignInAsync("tasks-remote-cancel@example.com");
+        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
+            ? LlmReply.Text("done")
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":20000}"""));
+
+        // The first host is busy with its one slot, so the second task goes to the other host.
+        var busy = (await harness.StartTaskAsync(client, "keep host A busy")).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "host A's slow call");
+        await using var other = await harness.StartReplicaAsync();
+        var remote = (await harness.StartTaskAsync(client, "run on host B")).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 2, "host B's slow call");
+        var runsOnB = other.Services.GetRequiredService<AgentTaskRunRegistry>();
+        Assert.Equal(1, runsOnB.Count);
+
+        await TaskTestHost.CallAsync(client, "cancel_agent_task", new() { ["task_id"] = remote });
+
+        await TaskTestHost.WaitUntilAsync(() => runsOnB.Count == 0, "host B to stop the run", TimeSpan.FromSeconds(1));
+        Assert.Equal(1, harness.Host.Services.GetRequiredService<AgentTaskRunRegistry>().Count);
+        await TaskTestHost.CallAsync(client, "cancel_agent_task", new() { ["task_id"] = busy });
+        var task = await TaskTestHost.CallAsync(client, "get_agent_task", new() { ["task_id"] = remote });
+        Assert.Equal("cancelled", task.GetProperty("status").GetString());
+        Assert.Equal(2, harness.Llm.RequestCount);
+    }
+
+    [Fact]
+    public async Task HostStopsGracefully_GivesTheTaskBack_AnotherHostResumesAtOnce()
+    {
+        // Default 30 s leases: only a released lease lets the next host resume within the test's time.
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?> { ["Tasks:PollInterval"] = "00:00:00.100" });
+        var client = await harness.SignInAsync("tasks-graceful@example.com");
+        var slowMilliseconds = 30_000;
+        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
+            ? LlmReply.Text("resumed and done")
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, $$"""{"milliseconds":{{Volatile.Read(ref slowMilliseconds)}}}"""));
+        var id = (await harness.StartTaskAsync(client, "Sleep.")).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow tool call");
+
+        Volatile.Write(ref slowMilliseconds, 100);
+        await harness.StopHostAsync();
+        await using var restarted = await harness.StartReplicaAsync();
+        using var http = restarted.CreateHttpClient();
+        JsonObject task;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{id}.json", TestContext.Current.CancellationToken))!;
+        }
+        while ((string?)task["status"] != "completed" && DateTimeOffset.UtcNow < deadline);
+
+        Assert.Equal("completed", (string?)task["status"]);
+        Assert.Contains("resumed and done", (string)task["output"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamRefusesTheRequest_TaskFails_WithTheReason()
+    {
+        await using var harness = await TaskTestHost.StartAsync();
+        var client = await harness.SignInAsync("tasks-failed@example.com");
+        harness.Llm.Enqueue(LlmReply.Error(404, "The model 'no-such-model' does not exist."));
+
+        var id = (await TaskTestHost.CallAsync(client, "start_agent_task", new() { ["prompt"] = "hi", ["model"] = "no-such-model" }))
+            .GetProperty("task_id").GetString()!;
+
+        var task = await TaskTestHost.WaitForStatusAsync(client, id, "failed");
+        Assert.Contains("no-such-model", task.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+}

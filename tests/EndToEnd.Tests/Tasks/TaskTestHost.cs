@@ -1,0 +1,152 @@
+using System.Text.Json;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.Testing.Llm;
+using McpSubAgent.Testing.Mcp;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.EndToEnd.Tests.Tasks;
+
+/// <summary>The server against a scripted LLM and a real downstream MCP server, with signed-in MCP clients for tasks.</summary>
+internal sealed class TaskTestHost : IAsyncDisposable
+{
+    public const string Password = "Agent-Tasks-Run-1";
+    public const string SlowTool = "mcp_127-0-0-1_slow";
+    public const string EchoTool = "mcp_127-0-0-1_echo";
+
+    private readonly List<McpClient> _clients = [];
+    private bool _hostStopped;
+
+    private TaskTestHost(ScriptedLlmServer llm, TestMcpServer downstream, SubAgentHost host, Dictionary<string, string?> settings)
+    {
+        Llm = llm;
+        Downstream = downstream;
+        Host = host;
+        Settings = settings;
+    }
+
+    public ScriptedLlmServer Llm { get; }
+
+    public TestMcpServer Downstream { get; }
+
+    public SubAgentHost Host { get; private set; }
+
+    public Dictionary<string, string?> Settings { get; }
+
+    public static async Task<TaskTestHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
+        var downstream = await TestMcpServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var all = new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
+            ["OPENAI_API_KEY"] = "sk-upstream-test",
+            ["Completions:DefaultModel"] = "fake-model",
+            ["Tasks:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var host = await SubAgentHost.StartAsync(settings: all, services: services);
+        return new TaskTestHost(llm, downstream, host, all);
+    }
+
+    /// <summary>Another host on the same database (a replica, or the process after a restart).</summary>
+    public Task<SubAgentHost> StartReplicaAsync(Action<IServiceCollection>? services = null) =>
+        SubAgentHost.StartAsync(Host.DatabasePath, Settings, services);
+
+    /// <summary>Creates an account, signs it in through our IdP and connects an MCP client with its access token.</summary>
+    public async Task<McpClient> SignInAsync(string email)
+    {
+        await Host.CreateUserAsync(email, Password);
+        using var oauth = new OAuthTestClient(Host);
+        var (_, tokens) = await oauth.LogInAsync(email, Password);
+        var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = Host.McpUrl,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {(string)tokens["access_token"]!}" },
+            }),
+            cancellationToken: TestContext.Current.CancellationToken);
+        _clients.Add(client);
+        return client;
+    }
+
+    public static async Task<JsonElement> CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)
+    {
+        var result = await client.CallToolAsync(tool, arguments, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(result.IsError != true, $"{tool} failed: {Text(result)}");
+        Assert.NotNull(result.StructuredContent);
+        return result.StructuredContent.Value;
+    }
+
+    public static async Task<CallToolResult> CallRawAsync(McpClient client, string tool, Dictionary<string, object?> arguments) =>
+        await client.CallToolAsync(tool, arguments, cancellationToken: TestContext.Current.CancellationToken);
+
+    public async Task<JsonElement> StartTaskAsync(McpClient client, string prompt, bool store = true, string[]? servers = null)
+    {
+        return await CallAsync(client, "start_agent_task", new()
+        {
+            ["prompt"] = prompt,
+            ["mcp_servers"] = servers ?? [Downstream.Endpoint.AbsoluteUri],
+            ["store"] = store,
+        });
+    }
+
+    public static async Task<JsonElement> WaitForStatusAsync(McpClient client, string taskId, string status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var task = await CallAsync(client, "get_agent_task", new() { ["task_id"] = taskId });
+            var current = task.GetProperty("status").GetString();
+            if (current == status)
+            {
+                return task;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"task {taskId} is still {current}, not {status}: {task}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public static string Text(CallToolResult result) =>
+        string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text));
+
+    /// <summary>Disposes the current host only (the LLM and the downstream server stay), e.g. to simulate a crash.</summary>
+    public async Task StopHostAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        _clients.Clear();
+        if (!_hostStopped)
+        {
+            _hostStopped = true;
+            await Host.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopHostAsync();
+        await Downstream.DisposeAsync();
+        await Llm.DisposeAsync();
+    }
+}
