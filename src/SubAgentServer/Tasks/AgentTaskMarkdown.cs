@@ -43,6 +43,11 @@ internal static class AgentTaskMarkdown
             text.Append(CultureInfo.InvariantCulture, $"- [Sign in to {new Uri(link.ServerUrl).Host}]({link.Url})\n");
         }
 
+        if (task.Status == AgentTaskStatus.AuthRequired && task.LoginLinks.Count == 0)
+        {
+            text.Append("The task waits for its owner to sign in to an MCP server; the owner's MCP client shows the link (get_agent_task).\n");
+        }
+
         if (task.Status == AgentTaskStatus.Failed)
         {
             text.Append(CultureInfo.InvariantCulture, $"**The task failed**: {task.Error}\n");

@@ -57,10 +57,12 @@ internal static class AgentTaskPages
         return TypedResults.Text(JsonSerializer.Serialize(task, AgentTaskJsonContext.Default.AgentTaskView), "application/json; charset=utf-8", Encoding.UTF8);
     }
 
+    // Login links stay with the owner (get_agent_task): whoever completes one connects their downstream account to the
+    // owner's user key, and the task URL may have been shared.
     private static async Task<AgentTaskView?> FindAsync(string id, AgentTaskStore store, CancellationToken cancellationToken) =>
         id.Length is 0 or > AgentTask.IdMaxLength || await store.FindByIdAsync(id, cancellationToken) is not { } task
             ? null
-            : AgentTaskView.From(task);
+            : AgentTaskView.From(task) with { LoginLinks = [] };
 
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem(title: "Task not found", detail: "There is no task with this id; tasks started with store=false are deleted a day after they end.", statusCode: StatusCodes.Status404NotFound);

@@ -26,7 +26,9 @@ public sealed class AgentTaskLoginTests
         Assert.Equal(harness.Downstream.Endpoint.AbsoluteUri, link.GetProperty("server_url").GetString());
         using var http = new HttpClient();
         var page = await http.GetStringAsync(started.GetProperty("result_url").GetString(), TestContext.Current.CancellationToken);
-        Assert.Contains(LoginGateCredentials.LoginUrl.AbsoluteUri, page, StringComparison.Ordinal);
+        // The public page says what the task waits for, but the link itself goes only to the owner.
+        Assert.DoesNotContain(LoginGateCredentials.LoginUrl.AbsoluteUri, page, StringComparison.Ordinal);
+        Assert.Contains("waits for its owner to sign in", page, StringComparison.Ordinal);
         Assert.Equal(0, harness.Llm.RequestCount);
 
         // It tries again by itself (once a second here) and stays waiting until the login is done.
