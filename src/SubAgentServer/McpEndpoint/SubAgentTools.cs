@@ -29,7 +29,7 @@ public sealed class SubAgentTools(AgentRunner runner)
     public async Task<CallToolResult> RunAgentAsync(
         ClaimsPrincipal user,
         McpServer server,
-        IProgress<ProgressNotificationValue> progress,
+        RequestContext<CallToolRequestParams> request,
         [Description("What the sub-agent should do, with all the context it needs: it does not see this conversation.")] string prompt,
         [Description("URLs of remote MCP servers (streamable HTTP) whose tools the sub-agent may use, e.g. https://mcp.notion.com/mcp.")] string[]? mcp_servers = null,
         [Description("When given, only these tool names of the servers are offered to the sub-agent.")] string[]? allowed_tools = null,
@@ -64,9 +64,11 @@ public sealed class SubAgentTools(AgentRunner runner)
                     RoundCompleted round => $"Round {round.Round} done",
                     _ => null,
                 };
-                if (message is not null)
+                if (message is not null && request.Params?.ProgressToken is { } progressToken)
                 {
-                    progress.Report(new ProgressNotificationValue { Progress = ++step, Message = message });
+                    // Awaited, unlike IProgress.Report: a stateless response closes its stream when the tool returns,
+                    // and a notification still queued then would be lost.
+                    await server.NotifyProgressAsync(progressToken, new ProgressNotificationValue { Progress = ++step, Message = message }, cancellationToken: cancellationToken);
                 }
 
                 if (e is LoginRequired login && server.ClientCapabilities?.Elicitation?.Url is not null)

@@ -144,6 +144,28 @@ public sealed class RunAgentTests
     }
 
     [Fact]
+    public async Task RunAgent_ClientCancels_TheRunStopsAndAsksTheModelNothingMore()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":3000}""")), LlmReply.Text("never"));
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var call = h.Client.CallToolAsync("run_agent", Arguments(h), cancellationToken: cancellation.Token).AsTask();
+        for (var i = 0; i < 200 && h.Downstream.CallCount("slow") == 0; i++)
+        {
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, h.Downstream.CallCount("slow"));
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+
+        // A run that went on would ask the model again once the 3 s tool call ended.
+        await Task.Delay(4000, TestContext.Current.CancellationToken);
+        Assert.Equal(1, h.Llm.RequestCount);
+    }
+
+    [Fact]
     public async Task RunAgent_LoginNeeded_ClientWithoutUrlElicitation_GetsAuthRequiredWithLinks()
     {
         var credentials = new LoginRequiredCredentials();
