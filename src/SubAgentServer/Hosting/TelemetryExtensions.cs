@@ -25,7 +25,7 @@ internal static class TelemetryExtensions
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
             .WithTracing(t => t.AddSource(CompletionsTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation())
-            .WithMetrics(m => m.AddMeter(CompletionsTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
+            .WithMetrics(m => m.AddMeter(CompletionsTelemetry.Name, Tasks.AgentTaskMetrics.MeterName).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.UseOtlpExporter();

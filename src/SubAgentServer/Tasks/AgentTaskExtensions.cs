@@ -12,6 +12,7 @@ internal static class AgentTaskExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AgentTaskStore>();
         builder.Services.AddSingleton<AgentTaskRunRegistry>();
+        builder.Services.AddSingleton<AgentTaskMetrics>();
         builder.Services.AddHostedService<AgentTaskWorker>();
         return builder;
     }

@@ -20,10 +20,14 @@ internal sealed partial class AgentTaskWorker(
     AgentTaskRunRegistry registry,
     TimeProvider timeProvider,
     IOptions<AgentTaskOptions> options,
-    ILogger<AgentTaskWorker> logger) : BackgroundService
+    ILogger<AgentTaskWorker> logger,
+    AgentTaskMetrics metrics) : BackgroundService
 {
     private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}/{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
     private readonly List<Task> _runs = [];
+
+    // Taken so that the queue gauges exist as soon as the worker does.
+    private readonly AgentTaskMetrics _metrics = metrics;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
