@@ -1,8 +1,10 @@
 // The official TypeScript MCP SDK client logs in to our /mcp endpoint: discovery, dynamic client registration,
 // our login and consent pages (driven over HTTP like a browser would), PKCE, the code exchange, an authenticated
-// initialize, then a refresh_token grant through the SDK's auth() and a connection with the refreshed token.
+// initialize, then a refresh_token grant through the SDK's auth() and a connection with the refreshed token. On that
+// connection it lists the agent tools, calls run_agent against the downstream MCP server with a progress token, and
+// starts an agent task, polls it to the end and reads its public result page.
 //
-// Usage: node connect.mjs <mcpUrl> <email> <password>
+// Usage: node connect.mjs <mcpUrl> <email> <password> <downstreamMcpUrl>
 // Prints one JSON line on success and exits 0; prints the error and exits 1 otherwise.
 import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,12 +14,19 @@ import { UnauthorizedError, auth } from '@modelcontextprotocol/sdk/client/auth.j
 const REDIRECT_URL = 'http://127.0.0.1:49153/callback';
 const CLIENT_NAME = 'TypeScript SDK test client';
 
-const [mcpArg, email, password] = process.argv.slice(2);
-if (!mcpArg || !email || !password) {
-    console.error('Usage: node connect.mjs <mcpUrl> <email> <password>');
+// The scripted LLM on the C# side answers by these prompts.
+const RUN_PROMPT = 'Echo hello from the TypeScript SDK';
+const TASK_PROMPT = 'Answer as a task from the TypeScript SDK';
+const AGENT_TOOLS = ['run_agent', 'start_agent_task', 'get_agent_task', 'cancel_agent_task', 'list_agent_tasks'];
+const TASK_TIMEOUT_MS = 30_000;
+
+const [mcpArg, email, password, downstreamArg] = process.argv.slice(2);
+if (!mcpArg || !email || !password || !downstreamArg) {
+    console.error('Usage: node connect.mjs <mcpUrl> <email> <password> <downstreamMcpUrl>');
     process.exit(2);
 }
 const mcpUrl = new URL(mcpArg);
+const downstreamUrl = new URL(downstreamArg).href;
 
 /** A tiny cookie jar for one origin: name -> value, honouring deletions. */
 class CookieJar {
@@ -212,6 +221,73 @@ async function connect(provider) {
     return { client, transport };
 }
 
+const text = result => (result.content ?? []).filter(c => c.type === 'text').map(c => c.text).join('');
+
+/** A tool call that must succeed; the SDK validates structuredContent against the tool's output schema. */
+async function call(client, name, args, options) {
+    const result = await client.callTool({ name, arguments: args }, undefined, options);
+    if (result.isError) throw new Error(`${name} failed: ${text(result)}`);
+    if (!result.structuredContent) throw new Error(`${name} returned no structuredContent: ${JSON.stringify(result)}`);
+    return result;
+}
+
+/** tools/list, run_agent with progress, and an agent task polled to the end, all with the client's own token. */
+async function useAgentTools(client) {
+    const { tools } = await client.listTools();
+    const agentTools = AGENT_TOOLS.filter(name => tools.some(t => t.name === name));
+    const withSchemas = AGENT_TOOLS.filter(name => {
+        const tool = tools.find(t => t.name === name);
+        return tool?.inputSchema?.type === 'object' && typeof tool.inputSchema.properties === 'object' &&
+            tool.outputSchema?.type === 'object' && typeof tool.outputSchema.properties === 'object';
+    });
+
+    const progress = [];
+    const run = await call(
+        client,
+        'run_agent',
+        { prompt: RUN_PROMPT, mcp_servers: [downstreamUrl] },
+        { onprogress: p => progress.push(p.message ?? String(p.progress)) });
+
+    const started = await call(client, 'start_agent_task', { prompt: TASK_PROMPT, mcp_servers: [downstreamUrl] });
+    const taskId = started.structuredContent.task_id;
+    const interval = Math.min(Math.max(Number(started.structuredContent.poll_interval_ms) || 200, 50), 500);
+    const deadline = Date.now() + TASK_TIMEOUT_MS;
+    let task;
+    const polled = [];
+    for (;;) {
+        task = (await call(client, 'get_agent_task', { task_id: taskId })).structuredContent;
+        if (polled.at(-1) !== task.status) polled.push(task.status);
+        if (!['queued', 'working'].includes(task.status)) break;
+        if (Date.now() > deadline) throw new Error(`Task ${taskId} is still ${task.status} after ${TASK_TIMEOUT_MS} ms.`);
+        await new Promise(resolve => setTimeout(resolve, interval));
+    }
+    const listed = (await call(client, 'list_agent_tasks', {})).structuredContent.tasks ?? [];
+
+    // The result page is public: a plain fetch, without the token.
+    const page = await fetch(started.structuredContent.result_url);
+    const resultMarkdown = await page.text();
+
+    return {
+        agentTools,
+        agentToolsWithSchemas: withSchemas,
+        runAgentStatus: run.structuredContent.status,
+        runAgentText: text(run),
+        runAgentToolCalls: (run.structuredContent.tool_calls ?? []).map(c => c.tool),
+        progressCount: progress.length,
+        progressMessages: progress,
+        taskId,
+        taskStartStatus: started.structuredContent.status,
+        taskStatuses: polled,
+        taskStatus: task.status,
+        taskOutput: task.output ?? null,
+        taskListed: listed.some(t => t.task_id === taskId),
+        resultUrl: started.structuredContent.result_url,
+        resultStatusCode: page.status,
+        resultContentType: page.headers.get('content-type'),
+        resultMarkdown,
+    };
+}
+
 async function main() {
     const provider = new InMemoryOAuthProvider();
 
@@ -253,6 +329,7 @@ async function main() {
     }
     const again = await connect(provider);
     const serverNameAfterRefresh = again.client.getServerVersion()?.name;
+    const agent = await useAgentTools(again.client);
     await again.client.close();
 
     console.log(JSON.stringify({
@@ -268,6 +345,7 @@ async function main() {
         refreshed,
         refreshedTokenType: refreshedTokens?.token_type ?? null,
         serverNameAfterRefresh,
+        ...agent,
     }));
 }
 
