@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using McpSubAgent.Testing.Llm;
+using Microsoft.Data.Sqlite;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.Tasks.Benchmarks;
+
+/// <summary>
+/// One run: a fresh server (fresh SQLite file) with the given worker concurrency, the scripted fake LLM answering every
+/// request after a fixed delay, signed-in MCP clients that start all tasks as fast as they can, and a wait until every
+/// task has ended.
+/// </summary>
+internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter log)
+{
+    private const string Email = "bench@example.test";
+    private const string Password = "Tasks-Benchmark-1";
+    private static readonly string[] EndedStatuses = ["completed", "failed", "cancelled"];
+
+    public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var pollInterval = concurrency > 4 && settings.PollMilliseconds > 0 ? TimeSpan.FromMilliseconds(settings.PollMilliseconds) : (TimeSpan?)null;
+        await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
+        llm.Responder = _ => LlmReply.Text("done") with { DelayBeforeHeaders = settings.LlmDelay };
+
+        var directory = settings.DataDirectory is { } parent
+            ? Directory.CreateDirectory(Path.Combine(parent, $"mcpsubagent-tasks-bench-{Guid.NewGuid():N}"))
+            : Directory.CreateTempSubdirectory("mcpsubagent-tasks-bench-");
+        var databasePath = Path.Combine(directory.FullName, "app.db");
+        var serverSettings = new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
+            ["OPENAI_API_KEY"] = "sk-upstream-benchmark",
+            ["Completions:DefaultModel"] = "fake-model",
+            ["Tasks:WorkerConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+        };
+        if (pollInterval is { } poll)
+        {
+            serverSettings["Tasks:PollInterval"] = poll.ToString("c", CultureInfo.InvariantCulture);
+        }
+
+        var clients = new List<McpClient>();
+        try
+        {
+            await using var server = ServerHost.Start(databasePath, serverSettings);
+            await server.CreateUserAsync(Email, Password);
+            var token = await OAuthLogin.GetAccessTokenAsync(server.BaseUrl, Email, Password, cancellationToken);
+            for (var i = 0; i < settings.Clients; i++)
+            {
+                clients.Add(await McpClient.CreateAsync(
+                    new HttpClientTransport(new HttpClientTransportOptions
+                    {
+                        Endpoint = server.McpUrl,
+                        AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+                    }),
+                    cancellationToken: cancellationToken));
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var gen2Before = GC.CollectionCount(2);
+            long workingSetBefore;
+            TimeSpan cpuBefore;
+            using (var self = Process.GetCurrentProcess())
+            {
+                workingSetBefore = self.WorkingSet64;
+                cpuBefore = self.TotalProcessorTime;
+            }
+
+            await using var memory = new MemorySampler(TimeSpan.FromMilliseconds(20));
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(settings.Timeout);
+            var started = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, settings.Tasks),
+                new ParallelOptions { MaxDegreeOfParallelism = settings.InFlight, CancellationToken = deadline.Token },
+                async (i, ct) =>
+                {
+                    var result = await clients[i % clients.Count].CallToolAsync(
+                        "start_agent_task",
+                        new Dictionary<string, object?> { ["prompt"] = $"Benchmark task {i}", ["mcp_servers"] = Array.Empty<string>() },
+                        cancellationToken: ct);
+                    if (result.IsError == true)
+                    {
+                        throw new InvalidOperationException(
+                            $"start_agent_task failed: {string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text))}");
+                    }
+                });
+            var startPhase = clock.Elapsed;
+            log.WriteLine($"  {settings.Tasks} tasks started in {startPhase.TotalSeconds:0.00} s; waiting for them to end");
+
+            var timedOut = false;
+            await using var db = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
+            await db.OpenAsync(cancellationToken);
+            var lastReport = TimeSpan.Zero;
+            while (true)
+            {
+                var ended = await CountEndedAsync(db, cancellationToken);
+                if (ended >= settings.Tasks)
+                {
+                    break;
+                }
+
+                if (deadline.IsCancellationRequested)
+                {
+                    timedOut = true;
+                    break;
+                }
+
+                if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
+                {
+                    lastReport = clock.Elapsed;
+                    log.WriteLine($"  {clock.Elapsed.TotalSeconds:0} s: {ended} ended");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
+
+            var gen2 = GC.CollectionCount(2) - gen2Before;
+            var (byStatus, latencies, lastEnded) = await ReadTasksAsync(db, cancellationToken);
+            await memory.DisposeAsync();
+            using var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime - cpuBefore;
+            var waves = (settings.Tasks + concurrency - 1) / concurrency;
+            return new RunResult
+            {
+                Concurrency = concurrency,
+                PollInterval = pollInterval,
+                Tasks = settings.Tasks,
+                ByStatus = byStatus,
+                LlmRequests = llm.RequestCount,
+                TimedOut = timedOut,
+                StartPhase = startPhase,
+                Total = (lastEnded ?? DateTimeOffset.UtcNow) - started,
+                Ideal = settings.LlmDelay * waves,
+                MedianLatency = latencies.Count == 0 ? TimeSpan.Zero : latencies[latencies.Count / 2],
+                MaxLatency = latencies.Count == 0 ? TimeSpan.Zero : latencies[^1],
+                WorkingSetBefore = workingSetBefore,
+                MaxWorkingSet = memory.MaxWorkingSet,
+                PeakWorkingSetOfProcess = process.PeakWorkingSet64,
+                MaxManagedHeap = memory.MaxManagedHeap,
+                MaxGcHeapSize = memory.MaxGcHeapSize,
+                Gen2Collections = gen2,
+                CpuTime = cpu,
+            };
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> CountEndedAsync(SqliteConnection db, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM AgentTasks WHERE Status IN ('completed', 'failed', 'cancelled')";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<(Dictionary<string, int> ByStatus, List<TimeSpan> Latencies, DateTimeOffset? LastEnded)> ReadTasksAsync(
+        SqliteConnection db, CancellationToken cancellationToken)
+    {
+        var byStatus = new Dictionary<string, int>(StringComparer.Ordinal);
+        var latencies = new List<TimeSpan>();
+        DateTimeOffset? lastEnded = null;
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT Status, CreatedAt, EndedAt FROM AgentTasks";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var status = reader.GetString(0);
+            byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
+            if (EndedStatuses.Contains(status) && !reader.IsDBNull(2))
+            {
+                var created = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
+                var ended = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
+                latencies.Add(ended - created);
+                lastEnded = lastEnded is { } last && last > ended ? last : ended;
+            }
+        }
+
+        latencies.Sort();
+        return (byStatus, latencies, lastEnded);
+    }
+}
