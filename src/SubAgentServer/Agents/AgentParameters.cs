@@ -20,6 +20,19 @@ public sealed record AgentParameters
 
     public string? Profile { get; init; }
 
+    /// <summary>The parameters as the tools receive them (the names are the tools' wire contract).</summary>
+    public static AgentParameters FromTool(
+        string prompt, string[]? mcpServers, string[]? allowedTools, string? model, string? instructions, int? maxRounds, string? profile) => new()
+    {
+        Prompt = prompt,
+        McpServers = mcpServers ?? [],
+        AllowedTools = allowedTools ?? [],
+        Model = model,
+        Instructions = instructions,
+        MaxRounds = maxRounds,
+        Profile = profile,
+    };
+
     /// <summary>Checks what a tool call cannot be run with; the message is shown to the caller as it is.</summary>
     public void Validate()
     {

@@ -39,16 +39,7 @@ public sealed class SubAgentTools(AgentRunner runner)
         [Description("A named set of the user's logins (e.g. \"work\"), for users with several accounts on one server.")] string? profile = null,
         CancellationToken cancellationToken = default)
     {
-        var parameters = new AgentParameters
-        {
-            Prompt = prompt,
-            McpServers = mcp_servers ?? [],
-            AllowedTools = allowed_tools ?? [],
-            Model = model,
-            Instructions = instructions,
-            MaxRounds = max_rounds,
-            Profile = profile,
-        };
+        var parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile);
         var userKey = UserKey(user);
         var accumulator = new AgentRunAccumulator();
         var step = 0;

@@ -45,16 +45,7 @@ internal sealed class AgentTaskTools(
         [Description("true (default) keeps the task and its result; false deletes them 24 hours after the task ends.")] bool store = true,
         CancellationToken cancellationToken = default)
     {
-        var parameters = new AgentParameters
-        {
-            Prompt = prompt,
-            McpServers = mcp_servers ?? [],
-            AllowedTools = allowed_tools ?? [],
-            Model = model,
-            Instructions = instructions,
-            MaxRounds = max_rounds,
-            Profile = profile,
-        };
+        var parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile);
         try
         {
             parameters.Validate();

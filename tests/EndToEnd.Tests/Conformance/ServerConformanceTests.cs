@@ -39,7 +39,7 @@ public sealed class ServerConformanceTests
     {
         var (node, cli) = ConformanceSuite.Locate();
         await using var target = await ProxiedServer.StartAsync();
-        var expected = Path.Combine(ConformanceSuite.RepositoryRoot(), "tests", "EndToEnd.Tests", "Conformance", "server-expected-failures.yaml");
+        var expected = SourceTree.Path("tests", "EndToEnd.Tests", "Conformance", "server-expected-failures.yaml");
 
         var (exitCode, output) = await ConformanceSuite.RunAsync(node, cli, "server", "--url", target.McpUrl.AbsoluteUri, "--expected-failures", expected);
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace McpSubAgent.EndToEnd.Tests.Operations;
@@ -9,7 +10,7 @@ public sealed class ConfigurationReferenceTests
     [Fact]
     public void Reference_NamesEverySettingOfEveryOptionsClass()
     {
-        var reference = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "configuration.md"));
+        var reference = File.ReadAllText(SourceTree.Path("docs", "configuration.md"));
         var assemblies = new[] { typeof(Program).Assembly, typeof(McpSubAgent.IdentityProvider.IdentityProviderOptions).Assembly, typeof(McpSubAgent.Completions.CompletionsOptions).Assembly };
         var optionsTypes = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t is { IsClass: true, IsAbstract: false } && t.Name.EndsWith("Options", StringComparison.Ordinal) && t.GetConstructor(Type.EmptyTypes) is not null)
@@ -32,18 +33,5 @@ public sealed class ConfigurationReferenceTests
         }
 
         Assert.True(missing.Count == 0, "docs/configuration.md does not name: " + string.Join(", ", missing));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "McpSubAgent.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root was not found.");
     }
 }

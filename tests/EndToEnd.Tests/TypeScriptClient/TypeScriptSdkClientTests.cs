@@ -28,7 +28,8 @@ public sealed class TypeScriptSdkClientTests
     [Fact]
     public async Task TypeScriptSdkClient_DynamicRegistrationLoginConsentAndRefresh_ConnectsAndRunsAgents()
     {
-        var nodeFolder = FindNodeFolder();
+        var nodeFolder = SourceTree.Path("tests", "EndToEnd.Tests", "TypeScriptClient", "node");
+        Assert.True(File.Exists(Path.Combine(nodeFolder, "package.json")), $"No package.json in {nodeFolder}.");
         Assert.True(
             Directory.Exists(Path.Combine(nodeFolder, "node_modules", "@modelcontextprotocol", "sdk")),
             $"The TypeScript SDK is not installed: run `npm ci` in {nodeFolder} (CI does it in .ci/run).");
@@ -121,23 +122,6 @@ public sealed class TypeScriptSdkClientTests
     }
 
     private static string?[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString())];
-
-    /// <summary>tests/EndToEnd.Tests/TypeScriptClient/node in the source tree: up from the output folder to McpSubAgent.sln.</summary>
-    private static string FindNodeFolder()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "McpSubAgent.sln")))
-            {
-                var folder = Path.Combine(directory.FullName, "tests", "EndToEnd.Tests", "TypeScriptClient", "node");
-                Assert.True(File.Exists(Path.Combine(folder, "package.json")), $"No package.json in {folder}.");
-                return folder;
-            }
-        }
-
-        Assert.Fail($"McpSubAgent.sln was not found above {AppContext.BaseDirectory}.");
-        return null!;
-    }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNodeAsync(string workingDirectory, params string[] arguments)
     {
