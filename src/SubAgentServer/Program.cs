@@ -1,4 +1,6 @@
 using McpSubAgent.IdentityProvider;
+using McpSubAgent.IdentityProvider.Broker;
+using McpSubAgent.IdentityProvider.Broker.Registration;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Accounts;
 using McpSubAgent.SubAgentServer.Data;
@@ -16,6 +18,7 @@ builder.AddBrowserClients();
 builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
+builder.Services.AddDownstreamLoginBroker<AppDbContext>();
 builder.AddAgents();
 builder.AddAgentTasks();
 builder.AddMcpEndpoint();
@@ -37,6 +40,7 @@ app.UseAuthorization();
 
 app.MapHealth();
 app.MapMcpIdentityProvider();
+app.MapDownstreamLoginBroker();
 app.MapMcpEndpoint();
 app.MapAgentTaskPages();
 

@@ -13,4 +13,12 @@ public interface IMcpCredentialProvider
     /// and the provider may refresh it once.
     /// </summary>
     ValueTask<McpCredential> GetCredentialAsync(McpCredentialRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waits until the login that <see cref="GetCredentialAsync"/> asked for has completed, for at most
+    /// <paramref name="timeout"/>; true when it has. A provider that cannot tell answers false at once, and the run
+    /// ends with the login link as usual.
+    /// </summary>
+    ValueTask<bool> WaitForLoginAsync(McpCredentialRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(false);
 }

@@ -10,6 +10,12 @@ public sealed record CompletionRunContext(string UserKey)
     /// <summary>The round limit, overriding the request's <c>max_rounds</c> and the configured default.</summary>
     public int? MaxRounds { get; init; }
 
+    /// <summary>
+    /// How long to wait for a needed login before answering with the login link, overriding the request's
+    /// <c>mcp_wait_for_login</c>; null leaves it to the request.
+    /// </summary>
+    public TimeSpan? WaitForLogin { get; init; }
+
     /// <summary>The completion id; a new <c>chatcmpl-…</c> id when null.</summary>
     public string? RunId { get; init; }
 }

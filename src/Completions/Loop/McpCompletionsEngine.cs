@@ -91,6 +91,18 @@ public sealed partial class McpCompletionsEngine
                 ? await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken)
                 : new ResolvedMcpServers([], [], []);
 
+            var waitForLogin = context.WaitForLogin ?? request.WaitForLogin;
+            if (resolved.LoginLinks.Count > 0 && waitForLogin > TimeSpan.Zero)
+            {
+                // The person gets the links now and the run goes on once they have logged in.
+                yield return new ContentDelta(MarkdownRenderer.WaitingForLogin(resolved.LoginLinks, waitForLogin.Value), FromModel: false);
+                yield return new LoginPending(resolved.LoginLinks, waitForLogin.Value);
+                if (await _resolver.WaitForLoginsAsync(request, resolved.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken))
+                {
+                    resolved = await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken);
+                }
+            }
+
             if (resolved.LoginLinks.Count > 0)
             {
                 // Calling the model without the tools it was promised would waste the call: ask for the logins first.

@@ -150,7 +150,7 @@ internal sealed partial class McpConnectionPool(
         catch (Exception ex) when (ex is not McpUnauthorizedException)
         {
             await transport.DisposeAsync();
-            if (McpErrors.IsUnauthorized(ex))
+            if (McpErrors.IsUnauthorized(ex) || (McpErrors.IsForbidden(ex) && challenges.InsufficientScope))
             {
                 throw new McpUnauthorizedException(key.ServerUrl, challenges.LastChallenge, ex);
             }

@@ -11,6 +11,10 @@ internal static class McpErrors
         e is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized }
         || e is ClientTransportClosedException { Details: HttpClientCompletionDetails { HttpStatusCode: HttpStatusCode.Unauthorized } });
 
+    public static bool IsForbidden(Exception exception) => Chain(exception).Any(e =>
+        e is HttpRequestException { StatusCode: HttpStatusCode.Forbidden }
+        || e is ClientTransportClosedException { Details: HttpClientCompletionDetails { HttpStatusCode: HttpStatusCode.Forbidden } });
+
     /// <summary>Whether the session itself is unusable (as opposed to one call failing), so the pool must reconnect.</summary>
     public static bool IsTransportFailure(Exception exception) => Chain(exception).Any(e =>
         e is HttpRequestException or IOException or ClientTransportClosedException or ObjectDisposedException

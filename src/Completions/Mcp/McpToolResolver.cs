@@ -73,6 +73,20 @@ internal sealed partial class McpToolResolver(
         return new ResolvedMcpServers(tools, logins, problems);
     }
 
+    /// <summary>Waits until every login of <paramref name="logins"/> has completed, for at most <paramref name="timeout"/> in all.</summary>
+    public async Task<bool> WaitForLoginsAsync(
+        ChatCompletionRequest request, IReadOnlyList<McpLoginLink> logins, string userKey, string? profile, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var waits = logins.Select(login =>
+        {
+            var server = request.McpServers.First(s => s.ServerUrl == login.ServerUrl);
+            return credentials.WaitForLoginAsync(new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers), timeout, cancellationToken).AsTask();
+        });
+        var completed = await Task.WhenAll(waits);
+        return completed.All(done => done);
+    }
+
     private async Task<ServerOutcome> ResolveServerAsync(
         McpServerSpec server, string userKey, string? profile, CancellationToken cancellationToken)
     {

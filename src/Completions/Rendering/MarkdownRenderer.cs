@@ -59,13 +59,20 @@ internal static partial class MarkdownRenderer
 
     public static string Error(string message) => $"\n\n**Error**: {Html(message)}\n\n";
 
-    public static string LoginRequired(IReadOnlyList<McpLoginLink> links)
+    public static string LoginRequired(IReadOnlyList<McpLoginLink> links) =>
+        LoginLinks(links) + "\n\nAfter authentication, retry your request.";
+
+    public static string WaitingForLogin(IReadOnlyList<McpLoginLink> links, TimeSpan timeout)
     {
-        var lines = string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Host)}](<{l.Url.AbsoluteUri}>)"));
-        return "# MCP Server Authentication Required\n\n" +
-               "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
-               $"{lines}\n\nAfter authentication, retry your request.";
+        var minutes = Math.Max(1, (int)Math.Ceiling(timeout.TotalMinutes));
+        return LoginLinks(links) +
+               $"\n\n_Waiting up to {minutes} minute{(minutes == 1 ? "" : "s")} for the login; the answer follows once it is done._\n\n";
     }
+
+    private static string LoginLinks(IReadOnlyList<McpLoginLink> links) =>
+        "# MCP Server Authentication Required\n\n" +
+        "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
+        string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Host)}](<{l.Url.AbsoluteUri}>)"));
 
     public static string RoundLimitReached(int rounds) =>
         $"\n\n> Stopped after {rounds} tool round{(rounds == 1 ? "" : "s")}: the round limit was reached. Ask again to continue.\n";

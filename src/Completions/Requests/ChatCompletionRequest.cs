@@ -48,6 +48,12 @@ public sealed class ChatCompletionRequest
     /// <summary>The MCP servers of the request, from its tools and its front matter, without duplicates.</summary>
     public IReadOnlyList<McpServerSpec> McpServers { get; }
 
+    /// <summary>
+    /// How long to wait for a needed login (<c>mcp_wait_for_login</c>, in seconds) before answering with the login link;
+    /// null answers with the link at once.
+    /// </summary>
+    public TimeSpan? WaitForLogin { get; init; }
+
     /// <summary>The requested model, or null to use the default.</summary>
     public string? Model { get; }
 

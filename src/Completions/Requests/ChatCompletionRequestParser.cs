@@ -8,7 +8,10 @@ namespace McpSubAgent.Completions.Requests;
 public static partial class ChatCompletionRequestParser
 {
     /// <summary>The engine's own request fields, removed before the body goes upstream.</summary>
-    internal static readonly string[] EngineFields = ["mcp_output", "max_rounds"];
+    internal static readonly string[] EngineFields = ["mcp_output", "max_rounds", "mcp_wait_for_login"];
+
+    /// <summary>The longest a request may wait for a needed login (<c>mcp_wait_for_login</c>).</summary>
+    public static readonly TimeSpan MaxWaitForLogin = TimeSpan.FromMinutes(10);
 
     private static readonly HashSet<string> ForbiddenServerHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -90,6 +93,19 @@ public static partial class ChatCompletionRequestParser
             maxRounds = rounds;
         }
 
+        TimeSpan? waitForLogin = null;
+        if (body["mcp_wait_for_login"] is JsonNode waitNode)
+        {
+            if (waitNode.GetValueKind() != JsonValueKind.Number || !waitNode.AsValue().TryGetValue(out int seconds)
+                || seconds < 0 || seconds > MaxWaitForLogin.TotalSeconds)
+            {
+                throw new InvalidRequestException(
+                    $"'mcp_wait_for_login' must be a whole number of seconds from 0 to {MaxWaitForLogin.TotalSeconds:0}.", "mcp_wait_for_login");
+            }
+
+            waitForLogin = seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
+        }
+
         foreach (var field in EngineFields)
         {
             body.Remove(field);
@@ -135,7 +151,7 @@ public static partial class ChatCompletionRequestParser
         }
 
         return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
-            maxRounds, frontMatter?.Profile, user, frontMatter is not null);
+            maxRounds, frontMatter?.Profile, user, frontMatter is not null) { WaitForLogin = waitForLogin };
     }
 
     private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";

@@ -1,4 +1,5 @@
 using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Tasks;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -10,10 +11,10 @@ namespace McpSubAgent.SubAgentServer.Data;
 
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
-/// Data Protection keys, the authorization server's keys and the agent tasks. Each provider has a subclass that owns its migrations.
+/// Data Protection keys, the authorization server's keys, the login broker's downstream connections and the agent tasks. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
-    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext
+    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext, IDownstreamConnectionContext
 {
     /// <summary>
     /// Client ids may be URLs (client ID metadata documents). 850 characters keep the unique index within SQL Server's
@@ -26,6 +27,12 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<IdentityProviderKey> IdentityProviderKeys => Set<IdentityProviderKey>();
 
     public DbSet<AgentTask> AgentTasks => Set<AgentTask>();
+
+    public DbSet<DownstreamConnection> DownstreamConnections => Set<DownstreamConnection>();
+
+    public DbSet<DownstreamLoginFlow> DownstreamLoginFlows => Set<DownstreamLoginFlow>();
+
+    public DbSet<DownstreamClientRegistration> DownstreamClientRegistrations => Set<DownstreamClientRegistration>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -54,5 +61,6 @@ public abstract class AppDbContext(DbContextOptions options)
             task.HasIndex(t => new { t.Status, t.LeaseExpiresAt });
             task.HasIndex(t => new { t.Store, t.EndedAt });
         });
+        builder.ConfigureDownstreamConnections();
     }
 }

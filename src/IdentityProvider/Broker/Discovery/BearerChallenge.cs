@@ -1,0 +1,87 @@
+using System.Text;
+
+namespace McpSubAgent.IdentityProvider.Broker.Discovery;
+
+/// <summary>The parameters of a <c>Bearer</c> challenge (RFC 6750 §3, RFC 9728 §5.1) in a <c>WWW-Authenticate</c> value.</summary>
+internal sealed record BearerChallenge(string? ResourceMetadata, string? Scope, string? Error)
+{
+    public static BearerChallenge Empty { get; } = new(null, null, null);
+
+    public bool IsInsufficientScope => string.Equals(Error, "insufficient_scope", StringComparison.Ordinal);
+
+    /// <summary>Reads the first Bearer challenge of a header value; anything unreadable yields no parameters rather than an error.</summary>
+    public static BearerChallenge Parse(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return Empty;
+        }
+
+        var start = header.IndexOf("Bearer", StringComparison.OrdinalIgnoreCase);
+        if (start < 0)
+        {
+            return Empty;
+        }
+
+        var parameters = ReadParameters(header, start + "Bearer".Length);
+        return new BearerChallenge(
+            parameters.GetValueOrDefault("resource_metadata"),
+            parameters.GetValueOrDefault("scope"),
+            parameters.GetValueOrDefault("error"));
+    }
+
+    private static Dictionary<string, string> ReadParameters(string header, int position)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (position < header.Length)
+        {
+            while (position < header.Length && header[position] is ' ' or ',' or '\t')
+            {
+                position++;
+            }
+
+            var equals = header.IndexOf('=', position);
+            if (equals < 0)
+            {
+                break;
+            }
+
+            var name = header[position..equals].Trim();
+            if (name.Contains(' ', StringComparison.Ordinal))
+            {
+                break; // The next challenge's scheme: only the first Bearer challenge is read.
+            }
+
+            position = equals + 1;
+            string value;
+            if (position < header.Length && header[position] == '"')
+            {
+                var text = new StringBuilder();
+                position++;
+                while (position < header.Length && header[position] != '"')
+                {
+                    if (header[position] == '\\' && position + 1 < header.Length)
+                    {
+                        position++;
+                    }
+
+                    text.Append(header[position++]);
+                }
+
+                position++;
+                value = text.ToString();
+            }
+            else
+            {
+                var end = header.IndexOf(',', position);
+                end = end < 0 ? header.Length : end;
+                value = header[position..end].Trim();
+                position = end;
+            }
+
+            parameters.TryAdd(name, value);
+        }
+
+        return parameters;
+    }
+}

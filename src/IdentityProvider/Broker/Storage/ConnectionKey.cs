@@ -1,0 +1,17 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace McpSubAgent.IdentityProvider.Broker.Storage;
+
+/// <summary>Hashes for the broker's tables: the key of a (user, profile, server) connection, and the stored form of secrets looked up by value.</summary>
+internal static class ConnectionKey
+{
+    public static string For(string userKey, string? profile, Uri serverUrl) =>
+        Hash($"{userKey}\n{profile ?? ""}\n{serverUrl.AbsoluteUri}");
+
+    /// <summary>A link or state is stored only as its hash: a copy of the database opens nothing.</summary>
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>A new secret of 32 random bytes, URL-safe (43 characters).</summary>
+    public static string NewSecret() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+}

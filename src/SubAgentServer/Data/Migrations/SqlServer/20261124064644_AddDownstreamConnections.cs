@@ -1,0 +1,112 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class AddDownstreamConnections : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "DownstreamClientRegistrations",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Issuer = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
+                    RedirectUri = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
+                    ProtectedClient = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DownstreamClientRegistrations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DownstreamConnections",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Key = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UserKey = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Profile = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ServerUrl = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
+                    AuthorizationJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ProtectedClient = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ProtectedTokens = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    Scope = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    AccessTokenExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DownstreamConnections", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DownstreamLoginFlows",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UserKey = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    Profile = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ServerUrl = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
+                    AuthorizationJson = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    StateHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    ProtectedPending = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DownstreamLoginFlows", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamConnections_Key",
+                table: "DownstreamConnections",
+                column: "Key",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamConnections_UserKey",
+                table: "DownstreamConnections",
+                column: "UserKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamLoginFlows_ExpiresAt",
+                table: "DownstreamLoginFlows",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamLoginFlows_StateHash",
+                table: "DownstreamLoginFlows",
+                column: "StateHash",
+                unique: true,
+                filter: "[StateHash] IS NOT NULL");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DownstreamClientRegistrations");
+
+            migrationBuilder.DropTable(
+                name: "DownstreamConnections");
+
+            migrationBuilder.DropTable(
+                name: "DownstreamLoginFlows");
+        }
+    }
+}
