@@ -14,6 +14,12 @@ public sealed class BrokerOptions
     /// <summary>The client name shown by downstream authorization servers on their consent pages.</summary>
     public string ClientName { get; set; } = "McpSubAgent";
 
+    /// <summary>
+    /// The URL of our client ID metadata document, when it is published somewhere else than
+    /// <c>{PublicBaseUrl}/oauth/client-metadata.json</c> (it must list <c>{PublicBaseUrl}/connections/callback</c>).
+    /// </summary>
+    public Uri? ClientMetadataDocumentUrl { get; set; }
+
     /// <summary>How long one discovery, registration or token request to a downstream server may take.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

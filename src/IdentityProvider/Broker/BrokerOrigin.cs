@@ -2,6 +2,7 @@ using McpSubAgent.IdentityProvider.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.IdentityProvider.Broker;
 
@@ -10,7 +11,8 @@ namespace McpSubAgent.IdentityProvider.Broker;
 /// (task workers) need it too: <c>PublicBaseUrl</c> when set, else the current request's origin, else the first address
 /// the server listens on (local setups). Production deployments set <c>PublicBaseUrl</c>.
 /// </summary>
-internal sealed class BrokerOrigin(PublicOrigin publicOrigin, IHttpContextAccessor httpContextAccessor, IServer server)
+internal sealed class BrokerOrigin(
+    PublicOrigin publicOrigin, IHttpContextAccessor httpContextAccessor, IServer server, IOptions<BrokerOptions> options)
 {
     public Uri BaseUri
     {
@@ -40,7 +42,7 @@ internal sealed class BrokerOrigin(PublicOrigin publicOrigin, IHttpContextAccess
     public Uri CallbackUri => new(BaseUri, "connections/callback");
 
     /// <summary>Our client ID metadata document: its URL is our <c>client_id</c> where the server supports that.</summary>
-    public Uri ClientMetadataUri => new(BaseUri, "oauth/client-metadata.json");
+    public Uri ClientMetadataUri => options.Value.ClientMetadataDocumentUrl ?? new(BaseUri, "oauth/client-metadata.json");
 
     public Uri LoginLink(string secret) => new(BaseUri, $"connections/login/{secret}");
 }

@@ -34,9 +34,9 @@ internal sealed class DownstreamClientRegistrar(
         var redirectUri = origin.CallbackUri.AbsoluteUri;
         var metadataDocument = origin.ClientMetadataUri;
 
-        // A metadata document must be https to be accepted; dynamic registration works on plain-http local setups too.
+        // Authorization servers fetch metadata documents over https only (plain http on loopback for local setups).
         if (authorization.ClientIdMetadataDocumentSupported
-            && (metadataDocument.Scheme == Uri.UriSchemeHttps || authorization.RegistrationEndpoint is null))
+            && (metadataDocument.Scheme == Uri.UriSchemeHttps || metadataDocument.IsLoopback))
         {
             return new DownstreamClient(metadataDocument.AbsoluteUri, null, "none", DownstreamClient.MetadataDocument);
         }
