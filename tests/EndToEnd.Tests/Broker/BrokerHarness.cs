@@ -80,12 +80,12 @@ internal sealed class BrokerHarness : IAsyncDisposable
     }
 
     /// <summary>Runs <c>run_agent</c> for the user with the downstream server and returns its structured result.</summary>
-    public async Task<JsonElement> RunAgentAsync(BrokerUser user, string? profile = null)
+    public async Task<JsonElement> RunAgentAsync(BrokerUser user, string? profile = null, Uri? server = null)
     {
         var arguments = new Dictionary<string, object?>
         {
             ["prompt"] = "List my tasks on the other server.",
-            ["mcp_servers"] = new[] { Downstream.McpUrl.AbsoluteUri },
+            ["mcp_servers"] = new[] { (server ?? Downstream.McpUrl).AbsoluteUri },
         };
         if (profile is not null)
         {
@@ -148,12 +148,13 @@ internal sealed class BrokerHarness : IAsyncDisposable
         await Llm.DisposeAsync();
     }
 
+    /// <summary>Calls the first offered tool named <see cref="DownstreamTool"/> (or the TypeScript server's <c>greet</c>) once.</summary>
     private static LlmReply CallTheDownstreamToolOnce(ReceivedLlmRequest request)
     {
-        var tool = request.ToolNames.FirstOrDefault(n => n.EndsWith(DownstreamTool, StringComparison.Ordinal));
+        var tool = request.ToolNames.FirstOrDefault(n => n.EndsWith(DownstreamTool, StringComparison.Ordinal) || n.EndsWith("_greet", StringComparison.Ordinal));
         var called = request.Messages.Any(m => (string?)m?["role"] == "tool");
         return tool is not null && !called
-            ? LlmReply.ToolCalls(new LlmToolCall("call_1", tool, """{"limit":5}"""))
+            ? LlmReply.ToolCalls(new LlmToolCall("call_1", tool, tool.EndsWith("_greet", StringComparison.Ordinal) ? """{"name":"Alice"}""" : """{"limit":5}"""))
             : LlmReply.Text(called ? "Listed your tasks." : "No tools were offered.");
     }
 

@@ -93,6 +93,28 @@ internal sealed partial class Browser(Uri server) : IDisposable
         return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) : $"redirect:{response.Headers.Location}";
     }
 
+    /// <summary>GETs a page with the browser's cookies.</summary>
+    public async Task<(HttpStatusCode Status, string Html)> GetPageAsync(Uri url)
+    {
+        using var response = await _http.GetAsync(url, TestContext.Current.CancellationToken);
+        LastPage = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, LastPage);
+    }
+
+    /// <summary>Submits a form of the last page (its hidden fields, antiforgery token included) with more fields.</summary>
+    public async Task<(HttpStatusCode Status, string Html)> SubmitAsync(Uri action, Dictionary<string, string> fields)
+    {
+        var form = HiddenFields(LastPage ?? "");
+        foreach (var (name, value) in fields)
+        {
+            form[name] = value;
+        }
+
+        using var response = await _http.PostAsync(action, new FormUrlEncodedContent(form), TestContext.Current.CancellationToken);
+        LastPage = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, LastPage);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static Dictionary<string, string> HiddenFields(string html)
