@@ -21,6 +21,7 @@ namespace McpSubAgent.Completions.Loop;
 /// </summary>
 internal sealed partial class McpToolExecutor(
     McpConnectionPool pool,
+    McpToolResolver resolver,
     IOptions<CompletionsOptions> options,
     TimeProvider timeProvider,
     ILogger<McpToolExecutor> logger,
@@ -62,7 +63,30 @@ internal sealed partial class McpToolExecutor(
         timeout.CancelAfter(settings.ToolCallTimeout);
         try
         {
-            var result = await tool.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+            CallToolResult result;
+            var connection = tool.Connection;
+            try
+            {
+                result = await connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+            }
+            catch (Exception ex) when (IsRefusal(ex, connection) && !cancellationToken.IsCancellationRequested)
+            {
+                // The token expired or was revoked, or the server wants a wider scope: renew it once and call again.
+                pool.Evict(connection);
+                switch (await resolver.ReauthorizeAsync(tool.Server, connection, timeout.Token))
+                {
+                    case McpToolResolver.ServerOutcome.Connected renewed:
+                        tool.Session.Replace(renewed.Connection);
+                        result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+                        break;
+                    case McpToolResolver.ServerOutcome.NeedsLogin login:
+                        return Failed(ToolCallStatus.Failed,
+                            $"{tool.Server.ServerUrl.Host} needs the user to log in again before this tool can run: {login.Link.Url.AbsoluteUri}");
+                    default:
+                        return Failed(ToolCallStatus.Failed, $"{tool.Server.ServerUrl.Host} refused the call: {McpErrors.Describe(ex)}");
+                }
+            }
+
             var duration = timeProvider.GetElapsedTime(started);
             var text = TextForModel(result, settings.MaxResultCharactersForModel);
             if (result.IsError == true)
@@ -96,6 +120,9 @@ internal sealed partial class McpToolExecutor(
             return Failed(ToolCallStatus.Failed, McpErrors.Describe(ex));
         }
     }
+
+    private static bool IsRefusal(Exception exception, McpConnection connection) =>
+        McpErrors.IsUnauthorized(exception) || (McpErrors.IsForbidden(exception) && connection.Challenges.InsufficientScope);
 
     private static bool TryParseArguments(string json, out JsonObject arguments, out string error)
     {

@@ -9,7 +9,9 @@ namespace McpSubAgent.Completions.Mcp;
 /// One pooled MCP client session with its cached tool list. The list is listed again after
 /// <see cref="CompletionsOptions.ToolListCacheDuration"/> or when the server sends <c>notifications/tools/list_changed</c>.
 /// </summary>
-internal sealed class McpConnection(McpClient client, McpConnectionKey key, TimeProvider timeProvider) : IAsyncDisposable
+internal sealed class McpConnection(
+    McpClient client, McpConnectionKey key, ChallengeRecordingHandler challenges, string? authorization, TimeProvider timeProvider)
+    : IAsyncDisposable
 {
     private readonly SemaphoreSlim _toolsLock = new(1, 1);
     private IReadOnlyList<Tool>? _tools;
@@ -18,6 +20,12 @@ internal sealed class McpConnection(McpClient client, McpConnectionKey key, Time
     private volatile bool _toolsStale;
 
     public McpConnectionKey Key { get; } = key;
+
+    /// <summary>The server's last authentication challenge on this connection (401, or 403 <c>insufficient_scope</c>).</summary>
+    public ChallengeRecordingHandler Challenges { get; } = challenges;
+
+    /// <summary>The <c>Authorization</c> value this connection sends, if any: what the server refused when it answers 401.</summary>
+    public string? Authorization { get; } = authorization;
 
     /// <summary>Set when the transport failed: the pool replaces the connection on next use.</summary>
     public bool IsBroken { get; private set; }

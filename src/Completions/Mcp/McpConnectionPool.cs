@@ -143,7 +143,7 @@ internal sealed partial class McpConnectionPool(
         try
         {
             var client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
-            connection = new McpConnection(client, key, timeProvider);
+            connection = new McpConnection(client, key, challenges, headers.GetValueOrDefault("Authorization"), timeProvider);
             LogConnected(_logger, key.ServerUrl);
             return connection;
         }

@@ -17,7 +17,8 @@ internal sealed partial class McpToolResolver(
     IOptions<CompletionsOptions> options,
     ILogger<McpToolResolver> logger)
 {
-    private abstract record ServerOutcome
+    /// <summary>What resolving one server came to.</summary>
+    internal abstract record ServerOutcome
     {
         public sealed record Connected(McpConnection Connection, IReadOnlyList<Tool> Tools) : ServerOutcome;
 
@@ -54,10 +55,11 @@ internal sealed partial class McpToolResolver(
             switch (outcomes[i])
             {
                 case ServerOutcome.Connected connected:
+                    var session = new McpServerSession(connected.Connection);
                     foreach (var tool in connected.Tools.Where(t => servers[i].AllowedTools?.Contains(t.Name) ?? true))
                     {
                         var name = McpToolNamer.Allocate(prefixes[i], servers[i].ServerUrl, tool.Name, taken);
-                        tools.Add(new ResolvedMcpTool(name, servers[i], connected.Connection, tool));
+                        tools.Add(new ResolvedMcpTool(name, servers[i], session, tool));
                     }
 
                     break;
@@ -85,6 +87,28 @@ internal sealed partial class McpToolResolver(
         });
         var completed = await Task.WhenAll(waits);
         return completed.All(done => done);
+    }
+
+    /// <summary>
+    /// After the server refused a call on <paramref name="refused"/> (401, or 403 asking for a wider scope): asks the
+    /// credential port once more with the refused value and the server's challenge, and connects again with its answer.
+    /// </summary>
+    public async Task<ServerOutcome> ReauthorizeAsync(McpServerSpec server, McpConnection refused, CancellationToken cancellationToken)
+    {
+        var request = new McpCredentialRequest(refused.Key.UserKey, refused.Key.Profile, server.ServerUrl, server.Headers)
+        {
+            RejectedAuthorization = refused.Authorization ?? "",
+            Challenge = refused.Challenges.LastChallenge,
+        };
+        var credential = await credentials.GetCredentialAsync(request, cancellationToken);
+        try
+        {
+            return await ConnectAsync(server, credential, request, cancellationToken);
+        }
+        catch (McpUnauthorizedException again)
+        {
+            return new ServerOutcome.Failed($"{server.ServerUrl} requires authentication ({again.Message})");
+        }
     }
 
     private async Task<ServerOutcome> ResolveServerAsync(
@@ -154,9 +178,10 @@ internal sealed partial class McpToolResolver(
                     pool.Evict(connection);
                 }
 
-                if (McpErrors.IsUnauthorized(ex))
+                // A server may ask for a login only after initialize (on tools/list): its challenge counts as at connect.
+                if (McpErrors.IsUnauthorized(ex) || (McpErrors.IsForbidden(ex) && connection?.Challenges.InsufficientScope == true))
                 {
-                    throw new McpUnauthorizedException(server.ServerUrl, null, ex);
+                    throw new McpUnauthorizedException(server.ServerUrl, connection?.Challenges.LastChallenge, ex);
                 }
 
                 // A pooled session may have died with its server's restart: one fresh attempt.

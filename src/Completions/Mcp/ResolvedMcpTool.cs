@@ -5,8 +5,11 @@ using ModelContextProtocol.Protocol;
 namespace McpSubAgent.Completions.Mcp;
 
 /// <summary>An MCP tool offered to the model under <see cref="FunctionName"/>.</summary>
-internal sealed record ResolvedMcpTool(string FunctionName, McpServerSpec Server, McpConnection Connection, Tool Tool)
+internal sealed record ResolvedMcpTool(string FunctionName, McpServerSpec Server, McpServerSession Session, Tool Tool)
 {
+    /// <summary>The connection the next call goes through.</summary>
+    public McpConnection Connection => Session.Connection;
+
     /// <summary>The OpenAI function tool definition; the input schema passes through as the server gave it.</summary>
     public JsonObject ToFunctionTool()
     {

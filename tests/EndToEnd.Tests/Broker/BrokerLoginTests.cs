@@ -158,6 +158,42 @@ public sealed class BrokerLoginTests
     }
 
     [Fact]
+    public async Task AccessTokenRevokedDuringTheRun_TheToolCallRefreshesOnceAndSucceeds()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var alice = await h.AddUserAsync("alice");
+        await h.LogInThroughLinkAsync(LinkOf(await h.RunAgentAsync(alice)), alice);
+        var before = (await h.ConnectionAsync(alice))!.Value.Tokens!;
+        var clientId = BrokerHarness.JwtPayload(before.AccessToken).GetProperty("client_id").GetString()!;
+
+        // Between listing the tools and calling one (while the model "thinks"), the access token is revoked.
+        var scripted = h.Llm.Responder!;
+        h.Llm.Responder = request =>
+        {
+            if (!request.Messages.Any(m => (string?)m?["role"] == "tool"))
+            {
+                using var http = h.Downstream.CreateHttpClient();
+                using var revoked = http.PostAsync("connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["token"] = before.AccessToken,
+                    ["client_id"] = clientId,
+                })).GetAwaiter().GetResult();
+                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+            }
+
+            return scripted(request);
+        };
+
+        var result = await h.RunAgentAsync(alice);
+
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        Assert.Equal("succeeded", Assert.Single(result.GetProperty("tool_calls").EnumerateArray()).GetProperty("status").GetString());
+        var after = (await h.ConnectionAsync(alice))!.Value.Tokens!;
+        Assert.NotEqual(before.AccessToken, after.AccessToken);
+        Assert.NotEqual(before.RefreshToken, after.RefreshToken);
+    }
+
+    [Fact]
     public async Task ExpiredLink_ShowsAnExpiredPage()
     {
         await using var h = await BrokerHarness.StartAsync(new Dictionary<string, string?> { ["Broker:LoginLinkLifetime"] = "00:00:01" });
