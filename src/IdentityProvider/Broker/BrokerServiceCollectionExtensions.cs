@@ -2,6 +2,7 @@ using McpSubAgent.Completions;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
+using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Broker.Links;
 using McpSubAgent.IdentityProvider.Broker.Registration;
 using McpSubAgent.IdentityProvider.Broker.Storage;
@@ -33,6 +34,8 @@ public static class BrokerServiceCollectionExtensions
                 "Broker:LoginLinkLifetime and Broker:RequestTimeout must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<PublicOriginOptions>().BindConfiguration("");
+        services.TryAddSingleton<PublicOrigin>();
         services.AddHttpContextAccessor();
         services.AddDataProtection();
 

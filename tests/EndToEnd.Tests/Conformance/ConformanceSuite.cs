@@ -17,7 +17,11 @@ internal static class ConformanceSuite
     }
 
     /// <summary>Runs the suite to its end (at most two minutes) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string node, string cli, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string node, string cli, params string[] arguments) =>
+        RunAsync(node, cli, TimeSpan.FromMinutes(2), arguments);
+
+    /// <summary>Runs the suite to its end (at most <paramref name="limit"/>) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string node, string cli, TimeSpan limit, params string[] arguments)
     {
         var start = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["NO_COLOR"] = "1" } };
         start.ArgumentList.Add(cli);
@@ -34,7 +38,7 @@ internal static class ConformanceSuite
         process.BeginErrorReadLine();
         try
         {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(limit, TestContext.Current.CancellationToken);
         }
         finally
         {
