@@ -5,7 +5,9 @@ using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
 using McpSubAgent.SubAgentServer.McpEndpoint;
+using McpSubAgent.SubAgentServer.OpenAIApi;
 using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.SubAgentServer.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +21,8 @@ builder.Services.AddMcpCompletions();
 builder.AddAgents();
 builder.AddAgentTasks();
 builder.AddMcpEndpoint();
+builder.AddUsageRecording();
+builder.AddOpenAIApi();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -26,6 +30,11 @@ await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
 if (args is [UsersCommand.Name, .. var userArgs])
 {
     return await UsersCommand.RunAsync(app.Services, userArgs, Console.Out, Console.Error);
+}
+
+if (args is [ClientsCommand.Name, .. var clientArgs])
+{
+    return await ClientsCommand.RunAsync(app.Services, clientArgs, Console.Out, Console.Error);
 }
 
 app.UseMcpHostValidation();
@@ -39,6 +48,7 @@ app.MapHealth();
 app.MapMcpIdentityProvider();
 app.MapMcpEndpoint();
 app.MapAgentTaskPages();
+app.MapOpenAIApi();
 
 await app.RunAsync();
 return 0;

@@ -1,6 +1,7 @@
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.SubAgentServer.Usage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -10,7 +11,7 @@ namespace McpSubAgent.SubAgentServer.Data;
 
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
-/// Data Protection keys, the authorization server's keys and the agent tasks. Each provider has a subclass that owns its migrations.
+/// Data Protection keys, the authorization server's keys, the agent tasks and the token usage. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext
@@ -26,6 +27,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<IdentityProviderKey> IdentityProviderKeys => Set<IdentityProviderKey>();
 
     public DbSet<AgentTask> AgentTasks => Set<AgentTask>();
+
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,6 +56,16 @@ public abstract class AppDbContext(DbContextOptions options)
             task.HasIndex(t => new { t.OwnerKey, t.CreatedAt });
             task.HasIndex(t => new { t.Status, t.LeaseExpiresAt });
             task.HasIndex(t => new { t.Store, t.EndedAt });
+        });
+        builder.Entity<UsageRecord>(usage =>
+        {
+            usage.ToTable("UsageRecords");
+            usage.HasKey(u => u.Id);
+
+            // Unique and not clustered: the three columns exceed SQL Server's 900-byte clustered key.
+            usage.HasIndex(u => new { u.UserKey, u.Model, u.Day }).IsUnique();
+            usage.Property(u => u.UserKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
+            usage.Property(u => u.Model).HasMaxLength(UsageRecord.ModelMaxLength);
         });
     }
 }
