@@ -9,8 +9,6 @@ namespace McpSubAgent.EndToEnd.Tests.OpenAIApi;
 /// <summary>Token usage per user key, model and day, each caller seeing only their own, and logins kept per user key.</summary>
 public sealed class UsageAndIsolationTests
 {
-    private static readonly string Today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-
     [Fact]
     public async Task Usage_IsSummedPerModelAndDay_AndEachPersonSeesOnlyTheirOwn()
     {
@@ -44,7 +42,8 @@ public sealed class UsageAndIsolationTests
         var rows = annUsage["data"]!.AsArray();
         Assert.Equal(2, rows.Count);
         var main = rows.Single(r => (string?)r!["model"] == "fake-model")!;
-        Assert.Equal(Today, (string?)main["date"]);
+        var today = h.Host.Services.GetRequiredService<TimeProvider>().GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(today, (string?)main["date"]);
         Assert.Equal(1, (int)main["requests"]!);
         Assert.Equal(300, (int)main["prompt_tokens"]!);
         Assert.Equal(30, (int)main["completion_tokens"]!);
