@@ -55,6 +55,20 @@ public sealed class ErrorStatusTests
     }
 
     [Fact]
+    public async Task TokenWithoutTheMcpScope_Gets403()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        await h.Host.CreateUserAsync("errors-403@example.com", OpenAIApiHarness.Password);
+        using var oauth = new Infrastructure.OAuthTestClient(h.Host);
+        var (_, tokens) = await oauth.LogInAsync("errors-403@example.com", OpenAIApiHarness.Password, scope: "openid profile");
+
+        using var response = await h.PostAsync((string)tokens["access_token"]!, h.Body("x"));
+
+        Assert.Equal("insufficient_scope", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.Forbidden))["code"]);
+        Assert.Equal(0, h.Llm.RequestCount);
+    }
+
+    [Fact]
     public async Task UnknownModel_Gets404_AndTheModelsPageNamesIt()
     {
         await using var h = await OpenAIApiHarness.StartAsync();
