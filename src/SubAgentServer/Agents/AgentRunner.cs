@@ -78,6 +78,11 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
         ArgumentNullException.ThrowIfNull(settings);
         var withMessages = (JsonObject)body.DeepClone();
         withMessages["messages"] = messages.DeepClone();
+        if (settings.LoginNeedsEndUser)
+        {
+            withMessages.Remove(EndUserLoginGuard.WaitForLoginField);
+        }
+
         var request = ChatCompletionRequestParser.Parse(withMessages);
         var rounds = Math.Max(1, (request.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
         var context = new CompletionRunContext(userKey) { MaxRounds = rounds, RunId = settings.RunId };

@@ -14,6 +14,12 @@ public static class EndUserLoginGuard
 {
     public const string ErrorCode = "user_required";
 
+    /// <summary>
+    /// The request field that asks the engine to wait for a login with the link already shown; a guarded run must not
+    /// wait (the link would go to the whole app), so the field is removed from its body.
+    /// </summary>
+    public const string WaitForLoginField = "mcp_wait_for_login";
+
     public const string Message =
         "An MCP server of this request needs a login, and logins belong to an end user: send OpenAI's 'user' field with " +
         "the stable id of the person your app acts for, then show them the login link the answer carries.";

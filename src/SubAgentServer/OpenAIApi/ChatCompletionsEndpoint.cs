@@ -140,6 +140,9 @@ internal static class ChatCompletionsEndpoint
         body.Remove("store");
         body.Remove("stream");
         body.Remove("stream_options");
+
+        // A task waits for logins in the queue (auth_required, retried), not while holding a worker.
+        body.Remove(EndUserLoginGuard.WaitForLoginField);
         var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = body, LoginNeedsEndUser = loginNeedsEndUser }, store, cancellationToken);
         registry.WakeWorker();
         var baseUri = origin.BaseUri(http.Request);

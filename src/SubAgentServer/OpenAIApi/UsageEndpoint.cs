@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using McpSubAgent.SubAgentServer.Data;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
@@ -15,12 +16,23 @@ internal static class UsageEndpoint
     public const int MaxDays = 366;
 
     public static async Task<IResult> GetAsync(
-        HttpContext http, AppDbContext db, TimeProvider timeProvider, string? start_date, string? end_date, string? user, CancellationToken cancellationToken)
+        HttpContext http,
+        AppDbContext db,
+        TimeProvider timeProvider,
+        [FromQuery(Name = "start_date")] string? startDate,
+        [FromQuery(Name = "end_date")] string? endDate,
+        [FromQuery] string? user,
+        CancellationToken cancellationToken)
     {
         var today = DateOnly.FromDateTime(timeProvider.GetUtcNow().UtcDateTime);
-        if (!TryReadDate(end_date, today, out var end) || !TryReadDate(start_date, end.AddDays(1 - DefaultDays), out var start))
+        if (!TryReadDate(endDate, today, out var end))
         {
-            return OpenAIErrorResult.BadRequest("'start_date' and 'end_date' must be dates as YYYY-MM-DD.", end_date is null ? "start_date" : "end_date");
+            return OpenAIErrorResult.BadRequest("'end_date' must be a date as YYYY-MM-DD.", "end_date");
+        }
+
+        if (!TryReadDate(startDate, end.AddDays(1 - DefaultDays), out var start))
+        {
+            return OpenAIErrorResult.BadRequest("'start_date' must be a date as YYYY-MM-DD.", "start_date");
         }
 
         if (start > end || end.DayNumber - start.DayNumber >= MaxDays)

@@ -59,8 +59,12 @@ public sealed class ClientCredentialsTests
         Assert.Equal("user_required", (string?)error["code"]);
         Assert.Contains("'user' field", (string?)error["message"], StringComparison.Ordinal);
 
+        // Even when the request asks to wait for the login: the link would go to the whole app.
         var stream = h.Body("Echo.", stream: true);
+        stream["mcp_wait_for_login"] = 60;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         using var streamed = await h.PostAsync(token, stream);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
         Assert.Equal("user_required", (string?)(await OpenAIApiHarness.AssertErrorAsync(streamed, HttpStatusCode.BadRequest))["code"]);
         Assert.Equal(0, h.Llm.RequestCount);
 

@@ -55,7 +55,7 @@ public sealed class UsageAndIsolationTests
         Assert.Equal(1001, (int)Assert.Single(benUsage["data"]!.AsArray())!["total_tokens"]!);
 
         using var badDate = await h.GetAsync(ann, "v1/usage?start_date=yesterday");
-        await OpenAIApiHarness.AssertErrorAsync(badDate, HttpStatusCode.BadRequest);
+        Assert.Equal("start_date", (string?)(await OpenAIApiHarness.AssertErrorAsync(badDate, HttpStatusCode.BadRequest))["param"]);
         var past = await UsageAsync(h, ann, "?start_date=2020-01-01&end_date=2020-01-31");
         Assert.Empty(past["data"]!.AsArray());
     }
