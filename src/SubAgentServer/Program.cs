@@ -7,7 +7,9 @@ using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
 using McpSubAgent.SubAgentServer.McpEndpoint;
+using McpSubAgent.SubAgentServer.OpenAIApi;
 using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.SubAgentServer.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,6 +24,8 @@ builder.Services.AddDownstreamLoginBroker<AppDbContext>();
 builder.AddAgents();
 builder.AddAgentTasks();
 builder.AddMcpEndpoint();
+builder.AddUsageRecording();
+builder.AddOpenAIApi();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -29,6 +33,11 @@ await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
 if (args is [UsersCommand.Name, .. var userArgs])
 {
     return await UsersCommand.RunAsync(app.Services, userArgs, Console.Out, Console.Error);
+}
+
+if (args is [ClientsCommand.Name, .. var clientArgs])
+{
+    return await ClientsCommand.RunAsync(app.Services, clientArgs, Console.Out, Console.Error);
 }
 
 app.UseMcpHostValidation();
@@ -43,6 +52,7 @@ app.MapMcpIdentityProvider();
 app.MapDownstreamLoginBroker();
 app.MapMcpEndpoint();
 app.MapAgentTaskPages();
+app.MapOpenAIApi();
 
 await app.RunAsync();
 return 0;

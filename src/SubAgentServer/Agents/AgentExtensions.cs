@@ -1,23 +1,23 @@
 using McpSubAgent.Completions.Upstream;
-using Microsoft.Extensions.Options;
+using McpSubAgent.SubAgentServer.Providers;
 
 namespace McpSubAgent.SubAgentServer.Agents;
 
-/// <summary>Registers the sub-agent runner and the upstream LLM.</summary>
+/// <summary>Registers the sub-agent runner and the upstream LLMs (the default provider and the named ones).</summary>
 internal static class AgentExtensions
 {
     public const string UpstreamHttpClientName = "upstream-llm";
+
+    /// <summary>Named providers besides the default one: <c>Providers:{name}:BaseUrl</c> and <c>ApiKey</c>.</summary>
+    public const string ProvidersSectionName = "Providers";
 
     public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UpstreamOptions>().BindConfiguration("");
         builder.Services.AddHttpClient(UpstreamHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
-        builder.Services.AddSingleton<IChatCompletionsUpstream>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value;
-            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamHttpClientName);
-            return new HttpChatCompletionsUpstream(http, new Uri(options.BaseUrl, UriKind.Absolute), options.ApiKey);
-        });
+        builder.Services.AddOptions<Dictionary<string, ProviderEndpoint>>().BindConfiguration(ProvidersSectionName);
+        builder.Services.AddSingleton<UpstreamProviders>();
+        builder.Services.AddSingleton<IChatCompletionsUpstream, ProviderRouter>();
         builder.Services.AddSingleton<AgentRunner>();
         return builder;
     }

@@ -64,6 +64,32 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
         return engine.RunAsync(request, context, upstream, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a chat-completions request (the body of <c>/v1/chat/completions</c>) for <paramref name="userKey"/>.
+    /// <paramref name="messages"/> replaces the body's conversation: the body's own messages for a new run, or a stored
+    /// transcript to resume (the first message keeps its front matter, so the servers it names stay the same).
+    /// Throws <see cref="InvalidRequestException"/> for a body the engine refuses.
+    /// </summary>
+    public IAsyncEnumerable<CompletionEvent> RunRequestAsync(
+        JsonObject body, string userKey, JsonArray messages, int roundsAlreadyDone, RequestRunSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(settings);
+        var withMessages = (JsonObject)body.DeepClone();
+        withMessages["messages"] = messages.DeepClone();
+        if (settings.LoginNeedsEndUser)
+        {
+            withMessages.Remove(EndUserLoginGuard.WaitForLoginField);
+        }
+
+        var request = ChatCompletionRequestParser.Parse(withMessages);
+        var rounds = Math.Max(1, (request.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
+        var context = new CompletionRunContext(userKey) { MaxRounds = rounds, RunId = settings.RunId };
+        var events = engine.RunAsync(request, context, upstream, cancellationToken);
+        return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;
+    }
+
     private static JsonObject McpTool(string url, IReadOnlyList<string> allowedTools)
     {
         var tool = new JsonObject { ["type"] = "mcp", ["server_url"] = url };

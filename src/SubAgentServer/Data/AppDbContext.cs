@@ -2,6 +2,7 @@ using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.SubAgentServer.Usage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,8 @@ namespace McpSubAgent.SubAgentServer.Data;
 
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
-/// Data Protection keys, the authorization server's keys, the login broker's downstream connections and the agent tasks. Each provider has a subclass that owns its migrations.
+/// Data Protection keys, the authorization server's keys, the login broker's downstream connections, the agent tasks
+/// and the token usage. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext, IDownstreamConnectionContext
@@ -33,6 +35,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<DownstreamLoginFlow> DownstreamLoginFlows => Set<DownstreamLoginFlow>();
 
     public DbSet<DownstreamClientRegistration> DownstreamClientRegistrations => Set<DownstreamClientRegistration>();
+
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -62,5 +66,16 @@ public abstract class AppDbContext(DbContextOptions options)
             task.HasIndex(t => new { t.Store, t.EndedAt });
         });
         builder.ConfigureDownstreamConnections();
+
+        builder.Entity<UsageRecord>(usage =>
+        {
+            usage.ToTable("UsageRecords");
+            usage.HasKey(u => u.Id);
+
+            // Unique and not clustered: the three columns exceed SQL Server's 900-byte clustered key.
+            usage.HasIndex(u => new { u.UserKey, u.Model, u.Day }).IsUnique();
+            usage.Property(u => u.UserKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
+            usage.Property(u => u.Model).HasMaxLength(UsageRecord.ModelMaxLength);
+        });
     }
 }

@@ -10,5 +10,6 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 [JsonSerializable(typeof(AgentTaskStarted))]
 [JsonSerializable(typeof(AgentTaskList))]
 [JsonSerializable(typeof(AgentParameters))]
+[JsonSerializable(typeof(AgentTaskRequest))]
 [JsonSerializable(typeof(List<AgentLoginLink>))]
 internal sealed partial class AgentTaskJsonContext : JsonSerializerContext;

@@ -31,6 +31,26 @@ internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider,
         return task;
     }
 
+    /// <summary>Creates a task that runs a chat-completions request (<c>background: true</c> on <c>/v1/chat/completions</c>).</summary>
+    public async Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var task = new AgentTask
+        {
+            Id = AgentTask.NewId(),
+            OwnerKey = ownerKey,
+            ParametersJson = "{}",
+            RequestJson = JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest),
+            Status = AgentTaskStatus.Queued,
+            Store = store,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.AgentTasks.Add(task);
+        await db.SaveChangesAsync(cancellationToken);
+        return task;
+    }
+
     /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
     public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
         db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.OwnerKey == ownerKey, cancellationToken);

@@ -107,14 +107,10 @@ internal sealed partial class AgentTaskWorker(
         try
         {
             LogRunning(logger, task.Id, task.RoundsDone);
-            var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
-                ?? throw new AgentInputException("The task's parameters could not be read.");
-            var transcript = task.TranscriptJson is { } stored && JsonNode.Parse(stored) is JsonArray messages
-                ? messages
-                : AgentRunner.InitialMessages(parameters);
+            var (transcript, events) = Events(task, run.Token);
             var rounds = task.RoundsDone;
 
-            await foreach (var e in runner.RunAsync(parameters, task.OwnerKey, transcript, rounds, run.Token))
+            await foreach (var e in events)
             {
                 accumulator.Add(e);
                 if (e is not RoundCompleted round)
@@ -178,6 +174,25 @@ internal sealed partial class AgentTaskWorker(
             run.Dispose();
             registry.WakeWorker();
         }
+    }
+
+    /// <summary>The conversation to continue and the run that continues it, for either kind of task.</summary>
+    private (JsonArray Transcript, IAsyncEnumerable<CompletionEvent> Events) Events(AgentTask task, CancellationToken cancellationToken)
+    {
+        var stored = task.TranscriptJson is { } json && JsonNode.Parse(json) is JsonArray messages ? messages : null;
+        if (task.RequestJson is { } requestJson)
+        {
+            var request = JsonSerializer.Deserialize(requestJson, AgentTaskJsonContext.Default.AgentTaskRequest)
+                ?? throw new AgentInputException("The task's request could not be read.");
+            var transcript = stored ?? (request.Request["messages"] as JsonArray)?.DeepClone().AsArray() ?? [];
+            var settings = new RequestRunSettings { LoginNeedsEndUser = request.LoginNeedsEndUser };
+            return (transcript, runner.RunRequestAsync(request.Request, task.OwnerKey, transcript, task.RoundsDone, settings, cancellationToken));
+        }
+
+        var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
+            ?? throw new AgentInputException("The task's parameters could not be read.");
+        var initial = stored ?? AgentRunner.InitialMessages(parameters);
+        return (initial, runner.RunAsync(parameters, task.OwnerKey, initial, task.RoundsDone, cancellationToken));
     }
 
     private async Task FinishAsync(string id, AgentRunResult result, string output, AgentUsage usage)

@@ -308,6 +308,9 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
                     b.Property<long>("PromptTokens")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("RequestJson")
+                        .HasColumnType("nvarchar(max)");
+
                     b.Property<int>("RoundsDone")
                         .HasColumnType("int");
 
@@ -337,6 +340,47 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
                     b.HasIndex("Store", "EndedAt");
 
                     b.ToTable("AgentTasks", (string)null);
+                });
+
+            modelBuilder.Entity("McpSubAgent.SubAgentServer.Usage.UsageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TotalTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserKey")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserKey", "Model", "Day")
+                        .IsUnique();
+
+                    b.ToTable("UsageRecords", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

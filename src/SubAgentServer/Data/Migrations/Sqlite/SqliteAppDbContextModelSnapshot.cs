@@ -308,6 +308,9 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                     b.Property<long>("PromptTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RequestJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("RoundsDone")
                         .HasColumnType("INTEGER");
 
@@ -338,6 +341,45 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                     b.HasIndex("Store", "EndedAt");
 
                     b.ToTable("AgentTasks", (string)null);
+                });
+
+            modelBuilder.Entity("McpSubAgent.SubAgentServer.Usage.UsageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TotalTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserKey")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserKey", "Model", "Day")
+                        .IsUnique();
+
+                    b.ToTable("UsageRecords", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

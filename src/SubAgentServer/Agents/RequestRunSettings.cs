@@ -1,0 +1,11 @@
+namespace McpSubAgent.SubAgentServer.Agents;
+
+/// <summary>How <see cref="AgentRunner.RunRequestAsync"/> runs a chat-completions request.</summary>
+public sealed record RequestRunSettings
+{
+    /// <summary>The completion id; a new one when null.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>True for an app without an end user: a needed login fails the run (see <see cref="EndUserLoginGuard"/>).</summary>
+    public bool LoginNeedsEndUser { get; init; }
+}

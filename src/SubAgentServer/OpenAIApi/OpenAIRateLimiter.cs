@@ -1,0 +1,44 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace McpSubAgent.SubAgentServer.OpenAIApi;
+
+/// <summary>
+/// Per-caller limits of chat completions: requests per fixed window, and runs at once, chained. ASP.NET Core's rate
+/// limiters, applied by <see cref="OpenAIRateLimitFilter"/> after authentication rather than by the rate-limiting
+/// middleware, which runs before it here (OpenIddict's endpoints need that order) and so cannot know the caller.
+/// </summary>
+internal sealed class OpenAIRateLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _requests;
+    private readonly PartitionedRateLimiter<string> _runs;
+    private readonly PartitionedRateLimiter<string> _chained;
+
+    public OpenAIRateLimiter(IOptions<OpenAIApiOptions> options)
+    {
+        var settings = options.Value;
+        _requests = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.RequestsPerWindow,
+            Window = settings.RateLimitWindow,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        _runs = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = settings.ConcurrentRuns,
+            QueueLimit = 0,
+        }));
+        _chained = PartitionedRateLimiter.CreateChained(_requests, _runs);
+    }
+
+    /// <summary>A lease for one run of <paramref name="callerKey"/>; dispose it when the run's response is written.</summary>
+    public RateLimitLease Acquire(string callerKey) => _chained.AttemptAcquire(callerKey);
+
+    public void Dispose()
+    {
+        _chained.Dispose();
+        _runs.Dispose();
+        _requests.Dispose();
+    }
+}
