@@ -10,7 +10,7 @@ internal sealed class BrokerCredentialProvider(IServiceScopeFactory scopes) : IM
     {
         ArgumentNullException.ThrowIfNull(request);
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<DownstreamCredentials>().GetAsync(request, cancellationToken);
+        return await scope.ServiceProvider.GetRequiredService<DownstreamCredentials>().GetAsync(request, notify: true, cancellationToken);
     }
 
     public async ValueTask<bool> WaitForLoginAsync(McpCredentialRequest request, TimeSpan timeout, CancellationToken cancellationToken)

@@ -81,7 +81,7 @@ internal sealed partial class ConnectionsOverview(
         var serverUrl = new Uri(connection.ServerUrl);
         var profile = connection.Profile.Length == 0 ? null : connection.Profile;
         var credential = await credentials.GetAsync(
-            new McpCredentialRequest(connection.UserKey, profile, serverUrl, new Dictionary<string, string>()), cancellationToken);
+            new McpCredentialRequest(connection.UserKey, profile, serverUrl, new Dictionary<string, string>()), notify: false, cancellationToken);
         switch (credential)
         {
             case McpCredential.LoginRequired login:

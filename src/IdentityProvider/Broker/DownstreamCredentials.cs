@@ -31,7 +31,10 @@ internal sealed partial class DownstreamCredentials(
     TimeProvider timeProvider,
     ILogger<DownstreamCredentials> logger)
 {
-    public async Task<McpCredential> GetAsync(McpCredentialRequest request, CancellationToken cancellationToken)
+    /// <param name="request">What the engine asks.</param>
+    /// <param name="notify">Whether a needed login is announced through the login webhook (not for the person's own connections page).</param>
+    /// <param name="cancellationToken">Cancels the answer.</param>
+    public async Task<McpCredential> GetAsync(McpCredentialRequest request, bool notify, CancellationToken cancellationToken)
     {
         // The caller gave this server's credentials itself: they are the caller's to choose, and all there is to send.
         if (request.RequestHeaders.TryGetValue("Authorization", out var given))
@@ -50,12 +53,12 @@ internal sealed partial class DownstreamCredentials(
             // Try without: a server that needs a login says so with a 401, and the engine asks again with its challenge.
             return request.RejectedAuthorization is null
                 ? McpCredential.Anonymous
-                : await LoginAsync(request, null, null, cancellationToken);
+                : await LoginAsync(request, null, null, notify, cancellationToken);
         }
 
         if (connection.Status != DownstreamConnectionStatus.Connected || connection.ProtectedTokens is null)
         {
-            return await LoginAsync(request, connection, null, cancellationToken);
+            return await LoginAsync(request, connection, null, notify, cancellationToken);
         }
 
         if (request.RejectedAuthorization is not null && challenge.IsInsufficientScope)
@@ -63,10 +66,10 @@ internal sealed partial class DownstreamCredentials(
             // A wider scope needs the person's consent again: a refresh cannot widen it.
             var wider = WidenScope(connection.Scope, challenge.Scope);
             await MarkNeedsLoginAsync(key, clearTokens: false, cancellationToken);
-            return await LoginAsync(request, connection, wider, cancellationToken);
+            return await LoginAsync(request, connection, wider, notify, cancellationToken);
         }
 
-        return await CurrentOrRefreshedAsync(request, connection, cancellationToken);
+        return await CurrentOrRefreshedAsync(request, connection, notify, cancellationToken);
     }
 
     /// <summary>Waits until the connection is usable (a login through a link completed), polling the database so that any replica's callback counts.</summary>
@@ -95,7 +98,8 @@ internal sealed partial class DownstreamCredentials(
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    private async Task<McpCredential> CurrentOrRefreshedAsync(McpCredentialRequest request, DownstreamConnection connection, CancellationToken cancellationToken)
+    private async Task<McpCredential> CurrentOrRefreshedAsync(
+        McpCredentialRequest request, DownstreamConnection connection, bool notify, CancellationToken cancellationToken)
     {
         var tokens = protector.Unprotect(connection.ProtectedTokens!, BrokerJsonContext.Default.DownstreamTokens);
         var current = Bearer(tokens);
@@ -112,15 +116,22 @@ internal sealed partial class DownstreamCredentials(
 
         if (tokens.RefreshToken is null)
         {
+            // Nothing to renew it with: use it while it lasts, then log in again.
+            if (!refused && connection.AccessTokenExpiresAt > now)
+            {
+                await TouchAsync(connection, now, cancellationToken);
+                return new McpCredential.Ready(current);
+            }
+
             await MarkNeedsLoginAsync(connection.Key, clearTokens: true, cancellationToken);
-            return await LoginAsync(request, connection, null, cancellationToken);
+            return await LoginAsync(request, connection, null, notify, cancellationToken);
         }
 
         using var held = await locks.AcquireAsync(connection.Key, cancellationToken);
         var latest = await db.DownstreamConnections.FirstOrDefaultAsync(c => c.Key == connection.Key, cancellationToken);
         if (latest is null || latest.ProtectedTokens is null || latest.Status != DownstreamConnectionStatus.Connected)
         {
-            return await LoginAsync(request, latest, null, cancellationToken);
+            return await LoginAsync(request, latest, null, notify, cancellationToken);
         }
 
         if (latest.Version != connection.Version)
@@ -173,7 +184,7 @@ internal sealed partial class DownstreamCredentials(
                 }
 
                 await MarkNeedsLoginAsync(connection.Key, clearTokens: true, cancellationToken);
-                return await LoginAsync(request, latest, null, cancellationToken);
+                return await LoginAsync(request, latest, null, notify, cancellationToken);
             default:
                 var other = (TokenResult.Refused)result;
                 LogRefreshFailed(logger, request.ServerUrl, other.Error);
@@ -184,7 +195,7 @@ internal sealed partial class DownstreamCredentials(
     }
 
     private async Task<McpCredential> LoginAsync(
-        McpCredentialRequest request, DownstreamConnection? connection, string? scope, CancellationToken cancellationToken)
+        McpCredentialRequest request, DownstreamConnection? connection, string? scope, bool notify, CancellationToken cancellationToken)
     {
         DownstreamAuthorization authorization;
         try
@@ -209,28 +220,27 @@ internal sealed partial class DownstreamCredentials(
         }
 
         var link = await flows.CreateLinkAsync(request.UserKey, request.Profile, request.ServerUrl, authorization, cancellationToken);
-        webhook.Enqueue(request.UserKey, request.ServerUrl, link);
+        if (notify)
+        {
+            webhook.Enqueue(request.UserKey, request.ServerUrl, link);
+        }
+
         return new McpCredential.LoginRequired(link);
     }
 
     private async Task MarkNeedsLoginAsync(string key, bool clearTokens, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        if (clearTokens)
+        await db.DownstreamConnections.Where(c => c.Key == key).ExecuteUpdateAsync(s =>
         {
-            await db.DownstreamConnections.Where(c => c.Key == key).ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, DownstreamConnectionStatus.NeedsLogin)
-                .SetProperty(c => c.ProtectedTokens, (string?)null)
+            s.SetProperty(c => c.Status, DownstreamConnectionStatus.NeedsLogin)
                 .SetProperty(c => c.UpdatedAt, now)
-                .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
-        }
-        else
-        {
-            await db.DownstreamConnections.Where(c => c.Key == key).ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, DownstreamConnectionStatus.NeedsLogin)
-                .SetProperty(c => c.UpdatedAt, now)
-                .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
-        }
+                .SetProperty(c => c.Version, c => c.Version + 1);
+            if (clearTokens)
+            {
+                s.SetProperty(c => c.ProtectedTokens, (string?)null);
+            }
+        }, cancellationToken);
     }
 
     /// <summary>Records the last use for the connections page, at most once a minute per connection.</summary>

@@ -194,6 +194,26 @@ public sealed class BrokerLoginTests
     }
 
     [Fact]
+    public async Task Link_OpenedInABrowserSignedInAsAnotherAccount_IsRefused()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var alice = await h.AddUserAsync("alice");
+        var mallory = await h.AddUserAsync("mallory");
+        var link = LinkOf(await h.RunAgentAsync(alice));
+
+        using var mallorysBrowser = new Infrastructure.Browser(h.Main.BaseUrl);
+        await mallorysBrowser.TryLoginAsync(mallory.MainEmail, BrokerHarness.Password);
+        var (status, page) = await mallorysBrowser.GetPageAsync(link);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("This login link is for another account", page, StringComparison.Ordinal);
+
+        // Its owner, signed in or not, still can use it.
+        var (ok, _) = await h.LogInThroughLinkAsync(link, alice);
+        Assert.Equal(HttpStatusCode.OK, ok);
+    }
+
+    [Fact]
     public async Task ExpiredLink_ShowsAnExpiredPage()
     {
         await using var h = await BrokerHarness.StartAsync(new Dictionary<string, string?> { ["Broker:LoginLinkLifetime"] = "00:00:01" });

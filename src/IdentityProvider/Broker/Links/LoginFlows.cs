@@ -53,6 +53,13 @@ internal sealed partial class LoginFlows(
         return origin.LoginLink(secret);
     }
 
+    /// <summary>The user key a link was made for, or null for a link that is not known.</summary>
+    public async Task<string?> OwnerAsync(string link, CancellationToken cancellationToken) =>
+        await db.DownstreamLoginFlows.AsNoTracking()
+            .Where(f => f.Id == ConnectionKey.Hash(link))
+            .Select(f => f.UserKey)
+            .FirstOrDefaultAsync(cancellationToken);
+
     /// <summary>Opens a login link: registers our client where needed and sends the browser to the authorization server.</summary>
     public async Task<LoginPageResult> StartAsync(string link, CancellationToken cancellationToken)
     {

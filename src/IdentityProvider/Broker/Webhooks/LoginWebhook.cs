@@ -69,8 +69,9 @@ internal sealed partial class LoginWebhook(
                     LogWebhookFailed(logger, settings.Url, $"HTTP {(int)response.StatusCode}");
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever the receiver or the resilience pipeline threw, this notice is lost, not the next ones.
                 LogWebhookFailed(logger, settings.Url, ex.Message);
             }
         }
