@@ -82,7 +82,7 @@ while (true)
     try
     {
         await ListAndCallAsync(ready.Authorization, refusals);
-        Console.WriteLine("Listed the tools and called one.");
+        await Console.Out.WriteLineAsync("Listed the tools and called one.");
         return 0;
     }
     catch (Exception ex) when (refusals.Refused)
