@@ -1,6 +1,5 @@
 using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Broker;
-using McpSubAgent.IdentityProvider.Broker.Registration;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Accounts;
 using McpSubAgent.SubAgentServer.Data;

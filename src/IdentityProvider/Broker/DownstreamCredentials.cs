@@ -214,6 +214,8 @@ internal sealed partial class DownstreamCredentials(
             authorization = JsonSerializer.Deserialize(connection.AuthorizationJson, BrokerJsonContext.Default.DownstreamAuthorization)!;
         }
 
+        // A new login asks for at least what the last one was granted (a step-up widened it for a reason).
+        scope ??= connection?.Scope is { } granted ? WidenScope(granted, authorization.Scope) : null;
         if (scope is not null)
         {
             authorization = authorization with { Scope = scope };

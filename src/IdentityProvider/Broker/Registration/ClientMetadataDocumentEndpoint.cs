@@ -6,14 +6,13 @@ using Microsoft.Extensions.Options;
 namespace McpSubAgent.IdentityProvider.Broker.Registration;
 
 /// <summary>Serves our client ID metadata document, whose URL is our <c>client_id</c> at servers that support such documents.</summary>
-public static class ClientMetadataDocumentEndpoint
+internal static class ClientMetadataDocumentEndpoint
 {
     public const string Path = "/oauth/client-metadata.json";
 
     /// <summary>Maps <c>GET /oauth/client-metadata.json</c>.</summary>
-    public static IEndpointRouteBuilder MapDownstreamLoginBroker(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapClientMetadataDocument(this IEndpointRouteBuilder endpoints)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet(Path, (HttpContext context, BrokerOrigin origin, IOptions<BrokerOptions> options) =>
         {
             // Servers cache the document; an hour keeps a changed name or callback from lingering long.
