@@ -11,7 +11,9 @@ COPY --from=build /app ./
 # The image's non-root user; App_Data is where the embedded SQLite default would live.
 RUN mkdir -p /app/App_Data && chown -R $APP_UID /app/App_Data
 USER $APP_UID
-ENV ASPNETCORE_URLS=http://+:8080 \
+# `Urls`, not ASPNETCORE_URLS: appsettings.json names localhost:5080 for `dotnet run`, and only an app-level setting
+# (environment variables come after appsettings.json) overrides it.
+ENV Urls=http://+:8080 \
     ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
 EXPOSE 8080
 # The runtime image has no curl: bash's /dev/tcp asks /healthz (liveness and database readiness).
