@@ -155,6 +155,26 @@ public sealed class BrokerFeatureTests
     }
 
     [Fact]
+    public async Task Replicas_ALinkMadeByOneIsCompletedAtAnother_AndTheFirstThenUsesTheTokens()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var alice = await h.AddUserAsync("alice");
+        await using var replica = await SubAgentHost.StartAsync(databasePath: h.Main.DatabasePath);
+        var link = new Uri(Assert.Single((await h.RunAgentAsync(alice)).GetProperty("login_links").EnumerateArray()).GetProperty("url").GetString()!);
+
+        // Behind a load balancer the person's requests may reach any replica: the flow's state is in the shared database.
+        using var browser = new Browser(h.Downstream.BaseUrl);
+        var callback = await browser.AuthorizeAsync(new Uri(replica.BaseUrl, link.PathAndQuery), alice.DownstreamEmail, BrokerHarness.Password);
+        Assert.Equal(replica.BaseUrl.GetLeftPart(UriPartial.Authority), callback.GetLeftPart(UriPartial.Authority));
+        var (status, page) = await BrokerHarness.GetPageAsync(callback);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("is connected", page, StringComparison.Ordinal);
+
+        // The tokens the replica stored (encrypted with the shared Data Protection keys) serve the first one's runs.
+        Assert.Equal("completed", (await h.RunAgentAsync(alice)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task TypeScriptSdkExampleServer_DynamicRegistration_LoginAndToolCall()
     {
         await using var ts = await TypeScriptOAuthMcpServer.StartAsync(strictResource: true, TestContext.Current.CancellationToken);
