@@ -70,29 +70,10 @@ internal sealed partial class OpenAIApiHarness : IAsyncDisposable
     }
 
     /// <summary>Adds an app with the <c>clients add</c> command and returns the credentials it printed.</summary>
-    public async Task<(string ClientId, string Secret)> AddAppAsync(string name)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, await ClientsCommand.RunAsync(Host.Services, ["add", name], output, error));
-        var printed = output.ToString();
-        return (ClientIdLine().Match(printed).Groups[1].Value, SecretLine().Match(printed).Groups[1].Value);
-    }
+    public Task<(string ClientId, string Secret)> AddAppAsync(string name) => AppClients.AddAsync(Host, name);
 
     /// <summary>An app's access token from the client credentials grant.</summary>
-    public async Task<string> AppTokenAsync(string clientId, string secret)
-    {
-        using var http = Host.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "mcp" }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes($"{clientId}:{secret}")));
-        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
-        var body = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
-        return (string)body["access_token"]!;
-    }
+    public Task<string> AppTokenAsync(string clientId, string secret) => AppClients.TokenAsync(Host, clientId, secret);
 
     /// <summary>The official OpenAI SDK pointed at our <c>/v1</c>, with the token as its API key.</summary>
     public ChatClient Chat(string token, string model = "fake-model") => new(model, new ApiKeyCredential(token), SdkOptions());
@@ -155,10 +136,4 @@ internal sealed partial class OpenAIApiHarness : IAsyncDisposable
         await Downstream.DisposeAsync();
         await Llm.DisposeAsync();
     }
-
-    [GeneratedRegex(@"client_id: (\S+)")]
-    private static partial Regex ClientIdLine();
-
-    [GeneratedRegex(@"client_secret: (\S+)")]
-    private static partial Regex SecretLine();
 }
