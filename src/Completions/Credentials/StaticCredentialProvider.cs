@@ -24,8 +24,11 @@ public sealed class StaticCredentialProvider(IOptions<CompletionsOptions> option
             return ValueTask.FromResult<McpCredential>(new McpCredential.Ready(fromRequest));
         }
 
-        var configured = options.Value.ServerCredentials.FirstOrDefault(c =>
-            Uri.TryCreate(c.ServerUrl, UriKind.Absolute, out var url) && url == request.ServerUrl);
-        return ValueTask.FromResult(configured is null ? McpCredential.Anonymous : new McpCredential.Ready(configured.Authorization));
+        var configured = ConfiguredFor(options.Value, request.ServerUrl);
+        return ValueTask.FromResult(configured is null ? McpCredential.Anonymous : new McpCredential.Ready(configured));
     }
+
+    /// <summary>The <c>Authorization</c> value configured for a server in <see cref="CompletionsOptions.ServerCredentials"/>, if any.</summary>
+    internal static string? ConfiguredFor(CompletionsOptions options, Uri serverUrl) =>
+        options.ServerCredentials.FirstOrDefault(c => Uri.TryCreate(c.ServerUrl, UriKind.Absolute, out var url) && url == serverUrl)?.Authorization;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using McpSubAgent.Completions;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using McpSubAgent.IdentityProvider.Broker.Links;
@@ -28,6 +29,7 @@ internal sealed partial class DownstreamCredentials(
     RefreshLocks locks,
     LoginWebhook webhook,
     IOptions<BrokerOptions> options,
+    IOptions<CompletionsOptions> completionsOptions,
     TimeProvider timeProvider,
     ILogger<DownstreamCredentials> logger)
 {
@@ -36,12 +38,15 @@ internal sealed partial class DownstreamCredentials(
     /// <param name="cancellationToken">Cancels the answer.</param>
     public async Task<McpCredential> GetAsync(McpCredentialRequest request, bool notify, CancellationToken cancellationToken)
     {
-        // The caller gave this server's credentials itself: they are the caller's to choose, and all there is to send.
-        if (request.RequestHeaders.TryGetValue("Authorization", out var given))
+        // The caller (or the operator, in Completions:ServerCredentials) gave this server's credentials: they are all
+        // there is to send, and nobody can log in instead.
+        var given = request.RequestHeaders.GetValueOrDefault("Authorization")
+            ?? StaticCredentialProvider.ConfiguredFor(completionsOptions.Value, request.ServerUrl);
+        if (given is not null)
         {
             return request.RejectedAuthorization is null
                 ? new McpCredential.Ready(given)
-                : new McpCredential.Unavailable($"{request.ServerUrl} refused the Authorization header given for it in the request.");
+                : new McpCredential.Unavailable($"{request.ServerUrl} refused the Authorization header given for it.");
         }
 
         var key = ConnectionKey.For(request.UserKey, request.Profile, request.ServerUrl);

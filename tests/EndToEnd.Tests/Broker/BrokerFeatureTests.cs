@@ -175,6 +175,30 @@ public sealed class BrokerFeatureTests
     }
 
     [Fact]
+    public async Task ConfiguredServerCredential_IsSentInsteadOfALogin()
+    {
+        await using var h = await BrokerHarness.StartAsync(mainSettingsFor: async downstream =>
+        {
+            // An operator's own token for the downstream, configured as in docs/configuration.md.
+            await downstream.CreateUserAsync("operator@downstream.example", BrokerHarness.Password);
+            using var oauth = new OAuthTestClient(downstream);
+            var (_, tokens) = await oauth.LogInAsync("operator@downstream.example", BrokerHarness.Password);
+            return new()
+            {
+                ["Completions:ServerCredentials:0:ServerUrl"] = downstream.McpUrl.AbsoluteUri,
+                ["Completions:ServerCredentials:0:Authorization"] = $"Bearer {(string)tokens["access_token"]!}",
+            };
+        });
+        var alice = await h.AddUserAsync("alice");
+
+        var result = await h.RunAgentAsync(alice);
+
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        Assert.Equal("succeeded", Assert.Single(result.GetProperty("tool_calls").EnumerateArray()).GetProperty("status").GetString());
+        Assert.Null(await h.ConnectionAsync(alice));
+    }
+
+    [Fact]
     public async Task TypeScriptSdkExampleServer_DynamicRegistration_LoginAndToolCall()
     {
         await using var ts = await TypeScriptOAuthMcpServer.StartAsync(strictResource: true, TestContext.Current.CancellationToken);

@@ -38,8 +38,13 @@ internal sealed class BrokerHarness : IAsyncDisposable
 
     public ScriptedLlmServer Llm { get; }
 
+    /// <param name="mainSettings">Settings of the main server.</param>
+    /// <param name="downstreamSettings">Settings of the downstream server.</param>
+    /// <param name="mainSettingsFor">More settings of the main server that depend on the running downstream.</param>
     public static async Task<BrokerHarness> StartAsync(
-        IReadOnlyDictionary<string, string?>? mainSettings = null, IReadOnlyDictionary<string, string?>? downstreamSettings = null)
+        IReadOnlyDictionary<string, string?>? mainSettings = null,
+        IReadOnlyDictionary<string, string?>? downstreamSettings = null,
+        Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = CallTheDownstreamToolOnce;
@@ -48,12 +53,13 @@ internal sealed class BrokerHarness : IAsyncDisposable
             // Our broker's client id is its metadata document on loopback http.
             ["IdentityProvider:Registration:AllowLoopbackMetadataDocuments"] = "true",
         }, downstreamSettings));
-        var main = await SubAgentHost.StartAsync(settings: Merge(new()
+        var settings = Merge(new()
         {
             ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
             ["OPENAI_API_KEY"] = "sk-upstream-test",
             ["Completions:DefaultModel"] = "fake-model",
-        }, mainSettings));
+        }, mainSettings);
+        var main = await SubAgentHost.StartAsync(settings: Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)));
         return new BrokerHarness(main, downstream, llm);
     }
 
