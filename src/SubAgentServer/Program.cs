@@ -3,6 +3,7 @@ using McpSubAgent.IdentityProvider.Broker;
 using McpSubAgent.IdentityProvider.Broker.Registration;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Accounts;
+using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
@@ -26,6 +27,7 @@ builder.AddAgentTasks();
 builder.AddMcpEndpoint();
 builder.AddUsageRecording();
 builder.AddOpenAIApi();
+builder.AddChatPage();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -43,6 +45,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
+app.UseChatPageAssets();
 app.UseMcpIdentityProvider();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -53,6 +56,7 @@ app.MapDownstreamLoginBroker();
 app.MapMcpEndpoint();
 app.MapAgentTaskPages();
 app.MapOpenAIApi();
+app.MapChatPage();
 
 await app.RunAsync();
 return 0;
