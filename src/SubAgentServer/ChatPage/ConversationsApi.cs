@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Usage;
@@ -18,9 +17,9 @@ internal static class ConversationsApi
 
     private static readonly string[] Roles = ["system", "user", "assistant"];
 
-    public static async Task<IResult> ListAsync(ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var conversations = await db.ChatConversations.AsNoTracking()
             .Where(c => c.UserKey == userKey)
             .OrderByDescending(c => c.UpdatedAt)
@@ -30,18 +29,18 @@ internal static class ConversationsApi
         return TypedResults.Json<IReadOnlyList<ConversationSummary>>(conversations, ChatPageJsonContext.Default.IReadOnlyListConversationSummary);
     }
 
-    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAsync(string id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var conversation = await db.ChatConversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.UserKey == userKey, cancellationToken);
         return conversation is null
             ? ChatRequestBody.NotFound("conversation")
             : TypedResults.Json(ConversationView.From(conversation), ChatPageJsonContext.Default.ConversationView);
     }
 
-    public static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateAsync(HttpContext http, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var (input, problem) = await ChatRequestBody.ReadAsync(request, ChatPageJsonContext.Default.ConversationInput, BodyLimit, cancellationToken);
+        var (input, problem) = await ChatRequestBody.ReadAsync(http.Request, ChatPageJsonContext.Default.ConversationInput, BodyLimit, cancellationToken);
         if (input is null)
         {
             return problem!;
@@ -56,7 +55,7 @@ internal static class ConversationsApi
         var conversation = new ChatConversation
         {
             Id = Guid.CreateVersion7().ToString("N"),
-            UserKey = ChatUser.Key(user),
+            UserKey = ChatUser.Key(http.User),
             Title = input.Title?.Trim() is { Length: > 0 } title ? title : DefaultTitle,
             Model = input.Model,
             MessagesJson = (input.Messages ?? []).ToJsonString(),
@@ -69,9 +68,9 @@ internal static class ConversationsApi
     }
 
     public static async Task<IResult> UpdateAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
+        string id, HttpContext http, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var (input, problem) = await ChatRequestBody.ReadAsync(request, ChatPageJsonContext.Default.ConversationInput, BodyLimit, cancellationToken);
+        var (input, problem) = await ChatRequestBody.ReadAsync(http.Request, ChatPageJsonContext.Default.ConversationInput, BodyLimit, cancellationToken);
         if (input is null)
         {
             return problem!;
@@ -87,7 +86,7 @@ internal static class ConversationsApi
             return ChatRequestBody.Invalid("title", "The title must not be empty.");
         }
 
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var conversation = await db.ChatConversations.FirstOrDefaultAsync(c => c.Id == id && c.UserKey == userKey, cancellationToken);
         if (conversation is null)
         {
@@ -114,9 +113,9 @@ internal static class ConversationsApi
         return TypedResults.Json(ConversationView.From(conversation), ChatPageJsonContext.Default.ConversationView);
     }
 
-    public static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteAsync(string id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var deleted = await db.ChatConversations.Where(c => c.Id == id && c.UserKey == userKey).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? ChatRequestBody.NotFound("conversation") : TypedResults.NoContent();
     }

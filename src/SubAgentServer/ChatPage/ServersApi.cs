@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,17 +10,17 @@ internal static class ServersApi
 
     private const int BodyLimit = 16 * 1024;
 
-    public static async Task<IResult> ListAsync(ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var servers = await db.ChatServers.AsNoTracking().Where(s => s.UserKey == userKey).ToListAsync(cancellationToken);
         IReadOnlyList<ServerView> views = [.. servers.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Select(ServerView.From)];
         return TypedResults.Json(views, ChatPageJsonContext.Default.IReadOnlyListServerView);
     }
 
-    public static async Task<IResult> AddAsync(HttpRequest request, ClaimsPrincipal user, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static async Task<IResult> AddAsync(HttpContext http, AppDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var (input, problem) = await ChatRequestBody.ReadAsync(request, ChatPageJsonContext.Default.ServerInput, BodyLimit, cancellationToken);
+        var (input, problem) = await ChatRequestBody.ReadAsync(http.Request, ChatPageJsonContext.Default.ServerInput, BodyLimit, cancellationToken);
         if (input is null)
         {
             return problem!;
@@ -32,7 +31,7 @@ internal static class ServersApi
             return ChatRequestBody.Invalid("url", invalid);
         }
 
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var url = new Uri(input.Url!.Trim()).AbsoluteUri;
         var existing = await db.ChatServers.Where(s => s.UserKey == userKey).Select(s => s.Url).ToListAsync(cancellationToken);
         if (existing.Contains(url, StringComparer.Ordinal))
@@ -58,9 +57,9 @@ internal static class ServersApi
         return TypedResults.Json(ServerView.From(server), ChatPageJsonContext.Default.ServerView, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<IResult> UpdateAsync(string id, HttpRequest request, ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> UpdateAsync(string id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var (input, problem) = await ChatRequestBody.ReadAsync(request, ChatPageJsonContext.Default.ServerInput, BodyLimit, cancellationToken);
+        var (input, problem) = await ChatRequestBody.ReadAsync(http.Request, ChatPageJsonContext.Default.ServerInput, BodyLimit, cancellationToken);
         if (input is null)
         {
             return problem!;
@@ -71,7 +70,7 @@ internal static class ServersApi
             return ChatRequestBody.Invalid("enabled", "Give 'enabled': true or false.");
         }
 
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var server = await db.ChatServers.FirstOrDefaultAsync(s => s.Id == id && s.UserKey == userKey, cancellationToken);
         if (server is null)
         {
@@ -83,16 +82,16 @@ internal static class ServersApi
         return TypedResults.Json(ServerView.From(server), ChatPageJsonContext.Default.ServerView);
     }
 
-    public static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteAsync(string id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var deleted = await db.ChatServers.Where(s => s.Id == id && s.UserKey == userKey).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? ChatRequestBody.NotFound("server") : TypedResults.NoContent();
     }
 
-    public static async Task<IResult> StatusAsync(string id, ClaimsPrincipal user, AppDbContext db, ServerStatusProbe probe, CancellationToken cancellationToken)
+    public static async Task<IResult> StatusAsync(string id, HttpContext http, AppDbContext db, ServerStatusProbe probe, CancellationToken cancellationToken)
     {
-        var userKey = ChatUser.Key(user);
+        var userKey = ChatUser.Key(http.User);
         var server = await db.ChatServers.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.UserKey == userKey, cancellationToken);
         return server is null
             ? ChatRequestBody.NotFound("server")
