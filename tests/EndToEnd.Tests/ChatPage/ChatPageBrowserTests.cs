@@ -74,7 +74,10 @@ public sealed class ChatPageBrowserTests
         TestContext.Current.TestOutputHelper?.WriteLine(line);
         using var result = JsonDocument.Parse(line);
         var root = result.RootElement;
-        Assert.True(root.GetProperty("ok").GetBoolean(), $"The browser run failed at step {root.GetProperty("steps").GetArrayLength() + 1}: {root.GetProperty("error")}");
+        if (!root.GetProperty("ok").GetBoolean())
+        {
+            Assert.Fail($"The browser run failed after steps {root.GetProperty("steps")}: {root.GetProperty("error")}\nstderr:\n{stderr}");
+        }
 
         // Signed out, the page sent the browser to our sign-in page, which came back to it.
         var signIn = new Uri(root.GetProperty("signInUrl").GetString()!);

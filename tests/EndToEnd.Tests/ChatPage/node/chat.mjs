@@ -70,7 +70,7 @@ try {
   await page.press("#prompt", "Enter");
   await lastAnswer().locator("details summary", { hasText: "🔧" }).first().waitFor();
   await waitForIdle();
-  await lastAnswer().locator("details summary").first().click();
+  for (const summary of await lastAnswer().locator("details summary").all()) await summary.click();
   result.echoAnswer = await lastAnswer().locator(".content").innerText();
   result.echoToolSummaries = await lastAnswer().locator("details summary").allTextContents();
   result.streamingUpdates = await page.evaluate(() => window.__streamingSeen);

@@ -37,7 +37,7 @@ function item(c: ConversationSummary, current: boolean): HTMLLIElement {
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "icon";
-  remove.textContent = "🗑";
+  remove.textContent = "✕";
   remove.setAttribute("aria-label", `Delete ${c.title}`);
   remove.addEventListener("click", async () => {
     if (!confirm(`Delete “${c.title}”?`)) return;

@@ -241,6 +241,15 @@ $<HTMLButtonElement>("toggle-sidebar").addEventListener("click", (e) => {
   const opened = document.body.classList.toggle("sidebar-open");
   (e.currentTarget as HTMLElement).setAttribute("aria-expanded", String(opened));
 });
+document.addEventListener("keydown", (e) => {
+  // Escape closes the conversation list where it covers the chat (phone width), and gives focus back to its button.
+  if (e.key === "Escape" && document.body.classList.contains("sidebar-open")) {
+    document.body.classList.remove("sidebar-open");
+    const toggle = $<HTMLButtonElement>("toggle-sidebar");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  }
+});
 messagesEl.addEventListener("click", (e) => {
   // A login link inside an answer opens as the same popup as the button, so the answer can follow by itself.
   const anchor = (e.target as HTMLElement).closest("a");

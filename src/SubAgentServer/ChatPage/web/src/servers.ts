@@ -83,7 +83,7 @@ function renderServer(server: ServerView): HTMLLIElement {
   remove.className = "icon";
   remove.title = "Remove";
   remove.setAttribute("aria-label", `Remove ${server.url}`);
-  remove.textContent = "🗑";
+  remove.textContent = "✕";
   remove.addEventListener("click", async () => {
     await api.removeServer(server.id);
     await renderList();
