@@ -28,11 +28,20 @@ internal static class ChatPageExtensions
         return builder;
     }
 
-    /// <summary>Serves the page's built assets; they hold nothing personal, so they come before authentication.</summary>
+    /// <summary>
+    /// Serves the page's built assets; they hold nothing personal, so they come before authentication. They carry the
+    /// page's policy too, so that <c>/chat/index.html</c> opened directly is as locked down as <c>/</c>.
+    /// </summary>
     public static IApplicationBuilder UseChatPageAssets(this IApplicationBuilder app) =>
         app.UseStaticFiles(new StaticFileOptions
         {
-            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+            OnPrepareResponse = context =>
+            {
+                var headers = context.Context.Response.Headers;
+                headers.CacheControl = "no-cache";
+                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+                headers[HeaderNames.XContentTypeOptions] = "nosniff";
+            },
         });
 
     public static IEndpointRouteBuilder MapChatPage(this IEndpointRouteBuilder endpoints)

@@ -237,6 +237,8 @@ public sealed class ChatPageApiTests : IAsyncLifetime
         using var script = await anonymous.GetAsync("/chat/main.js", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        using var direct = await anonymous.GetAsync("/chat/index.html", TestContext.Current.CancellationToken);
+        Assert.Contains("script-src 'self'", direct.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
     private static JsonObject Completion() => new()
