@@ -16,6 +16,7 @@ public sealed class ChatPageBrowserTests
     private const string Email = "ada@chat.example";
     private const string DownstreamEmail = "ada@downstream.example";
     private const string Model = "fake-model-2";
+    private const string RenamedTitle = "Echo and tasks";
     private const string EchoPrompt = "Say hello through the echo tool";
     private const string EchoAnswer = "The echo tool said hello back to you.";
     private const string GatedPrompt = "List my tasks on the other server";
@@ -56,6 +57,7 @@ public sealed class ChatPageBrowserTests
             ["downstreamEmail"] = DownstreamEmail,
             ["downstreamPassword"] = ChatPageHarness.Password,
             ["model"] = Model,
+            ["renameTo"] = RenamedTitle,
             ["prompts"] = new JsonObject
             {
                 ["echo"] = EchoPrompt,
@@ -76,7 +78,7 @@ public sealed class ChatPageBrowserTests
         var root = result.RootElement;
         if (!root.GetProperty("ok").GetBoolean())
         {
-            Assert.Fail($"The browser run failed after steps {root.GetProperty("steps")}: {root.GetProperty("error")}\nstderr:\n{stderr}");
+            Assert.Fail($"The browser run failed after steps {root.GetProperty("steps")}: {root.GetProperty("error")}\n{line}\nstderr:\n{stderr}");
         }
 
         // Signed out, the page sent the browser to our sign-in page, which came back to it.
@@ -121,6 +123,13 @@ public sealed class ChatPageBrowserTests
         // The conversation was kept under its first message and came back after a reload: three questions, three answers.
         Assert.Contains(EchoPrompt, Strings(root.GetProperty("conversationTitles")));
         Assert.Equal(6, root.GetProperty("messagesAfterReload").GetInt32());
+
+        // Keyboard only: the dialog took focus and gave it back; the conversation was renamed with the keyboard.
+        Assert.Equal("server-url", root.GetProperty("dialogFocus").GetString());
+        Assert.True(root.GetProperty("dialogClosed").GetBoolean());
+        Assert.Equal("open-servers", root.GetProperty("focusAfterDialog").GetString());
+        Assert.Equal([RenamedTitle], Strings(root.GetProperty("renamedTitles")));
+        Assert.Equal(RenamedTitle, root.GetProperty("chatTitle").GetString());
 
         // Phone width without sideways scrolling; the dark theme follows the system.
         Assert.False(root.GetProperty("phoneOverflow").GetBoolean());

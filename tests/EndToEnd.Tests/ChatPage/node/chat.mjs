@@ -18,6 +18,7 @@ const browser = await chromium.launch({
     "--disable-component-update", "--disable-sync"],
 });
 let page;
+let popup;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   context.setDefaultTimeout(timeout);
@@ -93,7 +94,10 @@ try {
   await shot("login-needed");
 
   // 6. The login opens in a popup: sign in at the downstream server and allow; the popup closes and the answer comes.
-  const [popup] = await Promise.all([page.waitForEvent("popup"), loginButton.click()]);
+  [popup] = await Promise.all([page.waitForEvent("popup"), loginButton.click()]);
+  // Listen before anything can close it: the callback page closes the popup as soon as it loads.
+  const popupClosed = popup.waitForEvent("close", { timeout: 2 * timeout });
+  popupClosed.catch(() => { /* awaited below; a failure before then is reported by its own step */ });
   await popup.waitForSelector("#email");
   result.popupLoginHost = new URL(popup.url()).host;
   await shot("popup-sign-in", popup);
@@ -101,11 +105,11 @@ try {
   await popup.fill("#password", downstreamPassword);
   await Promise.all([popup.waitForNavigation(), popup.press("#password", "Enter")]);
   const allow = popup.locator('button[name="decision"][value="allow"]');
-  if (await allow.count() > 0) {
+  if (!popup.isClosed() && await allow.count() > 0) {
     await shot("popup-consent", popup);
-    await allow.click();
+    await allow.click({ noWaitAfter: true });
   }
-  await popup.waitForEvent("close", { timeout });
+  await popupClosed;
   await page.waitForFunction((text) => document.querySelector(".message.assistant:last-of-type .content")?.textContent.includes(text), prompts.gatedAnswer, { timeout });
   await waitForIdle();
   result.gatedAnswer = await lastAnswer().locator(".content").innerText();
@@ -132,7 +136,28 @@ try {
   result.messagesAfterReload = await page.locator(".message").count();
   result.xssFlagAfterReload = await page.evaluate(() => window.__chatXss ?? null);
 
-  // 9. Phone width and the dark theme hold the layout.
+  // 9. Keyboard only: the servers dialog opens from its button, takes focus, and Escape gives it back; a conversation is
+  // renamed with its rename button, typing and Enter.
+  await page.focus("#open-servers");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#servers-dialog[open]");
+  await page.waitForFunction(() => document.activeElement?.id === "server-url");
+  result.dialogFocus = await page.evaluate(() => document.activeElement?.id);
+  await page.keyboard.press("Escape");
+  result.dialogClosed = await page.evaluate(() => !document.getElementById("servers-dialog").open);
+  result.focusAfterDialog = await page.evaluate(() => document.activeElement?.id);
+  await page.focus("#conversations li.current button[aria-label^='Rename']");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#conversations input");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(settings.renameTo);
+  await page.keyboard.press("Enter");
+  await page.locator("#conversations .conversation-title", { hasText: settings.renameTo }).waitFor();
+  result.renamedTitles = await page.locator("#conversations .conversation-title").allTextContents();
+  result.chatTitle = await page.locator("#chat-title").innerText();
+  await shot("renamed-with-keyboard");
+
+  // 10. Phone width and the dark theme hold the layout.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.emulateMedia({ colorScheme: "dark" });
   result.phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
@@ -145,8 +170,16 @@ try {
 } catch (e) {
   result.ok = false;
   result.error = String(e?.stack ?? e);
+  result.popupClosed = popup?.isClosed();
   if (page) {
     try { await page.screenshot({ path: join(screenshots, "failure.png") }); } catch { /* the page may be gone */ }
+  }
+  if (popup && !popup.isClosed()) {
+    try {
+      result.popupUrl = popup.url();
+      result.popupText = (await popup.locator("body").innerText()).slice(0, 2000);
+      await popup.screenshot({ path: join(screenshots, "failure-popup.png") });
+    } catch { /* the popup may be gone */ }
   }
 } finally {
   await browser.close();
