@@ -1,9 +1,20 @@
 # Multi-stage build of the server. Build: docker build -t mcpsubagent .
+# The chat page's bundle (TypeScript, npm packages pinned in its package-lock.json), built where node is.
+FROM node:22-bookworm-slim AS web
+WORKDIR /web
+COPY src/SubAgentServer/ChatPage/web/package.json src/SubAgentServer/ChatPage/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY src/SubAgentServer/ChatPage/web/ ./
+# build.mjs writes to ../../wwwroot/chat, here /wwwroot/chat.
+RUN npm run build --silent
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig McpSubAgent.sln ./
 COPY src/ src/
-RUN dotnet publish src/SubAgentServer/McpSubAgent.SubAgentServer.csproj -c Release -o /app --no-self-contained
+COPY --from=web /wwwroot/chat/ src/SubAgentServer/wwwroot/chat/
+# The bundle is in wwwroot already (so publish includes it): the SDK image has no node to build it again.
+RUN dotnet publish src/SubAgentServer/McpSubAgent.SubAgentServer.csproj -c Release -o /app --no-self-contained -p:SkipChatPageBuild=true
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

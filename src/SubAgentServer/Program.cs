@@ -2,6 +2,7 @@ using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Broker;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Accounts;
+using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
@@ -25,6 +26,7 @@ builder.AddAgentTasks();
 builder.AddMcpEndpoint();
 builder.AddUsageRecording();
 builder.AddOpenAIApi();
+builder.AddChatPage();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
@@ -42,6 +44,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
+app.UseChatPageAssets();
 app.UseMcpIdentityProvider();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -52,6 +55,7 @@ app.MapDownstreamLoginBroker();
 app.MapMcpEndpoint();
 app.MapAgentTaskPages();
 app.MapOpenAIApi();
+app.MapChatPage();
 
 await app.RunAsync();
 return 0;

@@ -1,6 +1,7 @@
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Keys;
+using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.SubAgentServer.Usage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -13,7 +14,7 @@ namespace McpSubAgent.SubAgentServer.Data;
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
 /// Data Protection keys, the authorization server's keys, the login broker's downstream connections, the agent tasks
-/// and the token usage. Each provider has a subclass that owns its migrations.
+/// the token usage, and the chat page's servers and conversations. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext, IDownstreamConnectionContext
@@ -37,6 +38,10 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<DownstreamClientRegistration> DownstreamClientRegistrations => Set<DownstreamClientRegistration>();
 
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
+
+    public DbSet<ChatServer> ChatServers => Set<ChatServer>();
+
+    public DbSet<ChatConversation> ChatConversations => Set<ChatConversation>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -77,5 +82,6 @@ public abstract class AppDbContext(DbContextOptions options)
             usage.Property(u => u.UserKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
             usage.Property(u => u.Model).HasMaxLength(UsageRecord.ModelMaxLength);
         });
+        builder.ConfigureChatPage();
     }
 }

@@ -1,3 +1,4 @@
+using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.McpEndpoint;
 using Microsoft.AspNetCore.Authorization;
 
@@ -5,18 +6,27 @@ namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
 /// <summary>
 /// The same bearer tokens and policy as <c>/mcp</c> (our identity provider's access tokens with the <c>mcp</c> scope),
-/// but refusals in OpenAI's error shape, which OpenAI SDKs show to their users, instead of MCP's challenge.
+/// but refusals in OpenAI's error shape, which OpenAI SDKs show to their users, instead of MCP's challenge. The chat
+/// page's scripts call as the signed-in person with the session cookie instead (see <see cref="BrowserSession"/>).
 /// </summary>
-internal sealed class OpenAIAuthenticationFilter(IAuthorizationService authorization) : IEndpointFilter
+internal sealed class OpenAIAuthenticationFilter(IAuthorizationService authorization, BrowserSession browserSession) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var user = context.HttpContext.User;
+        var http = context.HttpContext;
+        var user = http.User;
         if (user.Identity?.IsAuthenticated != true)
         {
-            return OpenAIErrorResult.Unauthorized();
+            // A bearer token, when given, is the only credential looked at: a refused token is not rescued by a cookie.
+            if (http.Request.Headers.Authorization.Count > 0 || await browserSession.AuthenticateAsync(http) is not { } person)
+            {
+                return OpenAIErrorResult.Unauthorized();
+            }
+
+            http.User = person;
+            return await next(context);
         }
 
         var allowed = await authorization.AuthorizeAsync(user, McpEndpointExtensions.PolicyName);

@@ -1,0 +1,187 @@
+// Drives the chat page in Debian's Chromium through playwright-core. Every step takes a screenshot into the
+// screenshots folder; the last line of stdout is a JSON object with what was seen, which the C# test checks.
+// Usage: node chat.mjs <settings.json>
+import { chromium } from "playwright-core";
+import { readFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+
+const settings = JSON.parse(await readFile(process.argv[2], "utf8"));
+const { baseUrl, email, password, openServerUrl, gatedServerUrl, downstreamEmail, downstreamPassword, model, prompts, screenshots } = settings;
+await mkdir(screenshots, { recursive: true });
+const result = { steps: [] };
+const timeout = 30_000;
+
+const browser = await chromium.launch({
+  executablePath: settings.chromium ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+let page;
+let popup;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  context.setDefaultTimeout(timeout);
+  page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  let n = 0;
+  const shot = async (name, target = page) => {
+    const file = join(screenshots, `${String(++n).padStart(2, "0")}-${name}.png`);
+    await target.screenshot({ path: file, fullPage: false });
+    result.steps.push(name);
+  };
+  const lastAnswer = () => page.locator(".message.assistant").last();
+  const waitForIdle = () => page.waitForFunction(() => !document.querySelector(".message.streaming") && document.querySelector("#send:not([disabled])"));
+
+  // 1. Signed out, / sends the browser to the sign-in page; signing in comes back to the chat.
+  await page.goto(baseUrl);
+  result.signInUrl = page.url();
+  await shot("sign-in");
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.press("#password", "Enter");
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.waitForSelector(`#model option[value="${model}"]`, { state: "attached" });
+  result.models = await page.$$eval("#model option", (os) => os.map((o) => o.value));
+  await shot("signed-in");
+
+  // 2. Pick a model (keyboard: focus the picker and choose).
+  await page.selectOption("#model", model);
+
+  // 3. Add the open server in the dialog; it shows as connected with its tools.
+  await page.click("#open-servers");
+  await page.fill("#server-url", openServerUrl);
+  await page.press("#server-url", "Enter");
+  const openItem = page.locator(".server", { hasText: openServerUrl });
+  await openItem.locator(".status.connected").waitFor();
+  await openItem.locator("summary").click();
+  result.openServerTools = await openItem.locator(".tools code").allTextContents();
+  await shot("server-added");
+  await page.keyboard.press("Escape");
+
+  // 4. Send a message with the keyboard; the tool block and the streamed answer appear.
+  await page.evaluate(() => {
+    window.__streamingSeen = 0;
+    new MutationObserver(() => { if (document.querySelector(".message.streaming .content")?.textContent) window.__streamingSeen++; })
+      .observe(document.getElementById("messages"), { subtree: true, childList: true, characterData: true });
+  });
+  await page.fill("#prompt", prompts.echo);
+  await page.press("#prompt", "Enter");
+  await lastAnswer().locator("details summary", { hasText: "🔧" }).first().waitFor();
+  await waitForIdle();
+  for (const summary of await lastAnswer().locator("details summary").all()) await summary.click();
+  result.echoAnswer = await lastAnswer().locator(".content").innerText();
+  result.echoToolSummaries = await lastAnswer().locator("details summary").allTextContents();
+  result.streamingUpdates = await page.evaluate(() => window.__streamingSeen);
+  await shot("tool-block-and-answer");
+
+  // 5. Add the login-gated server: it needs a login. Ask; the answer asks for the login with a button.
+  await page.click("#open-servers");
+  await page.fill("#server-url", gatedServerUrl);
+  await page.press("#server-url", "Enter");
+  const gatedItem = page.locator(".server", { hasText: gatedServerUrl });
+  await gatedItem.locator(".status.needs_login").waitFor();
+  await shot("server-needs-login");
+  await page.keyboard.press("Escape");
+  await page.fill("#prompt", prompts.gated);
+  await page.press("#prompt", "Enter");
+  const loginButton = page.locator(".login-button").last();
+  await loginButton.waitFor();
+  await waitForIdle();
+  result.loginButtonText = await loginButton.innerText();
+  await shot("login-needed");
+
+  // 6. The login opens in a popup: sign in at the downstream server and allow; the popup closes and the answer comes.
+  [popup] = await Promise.all([page.waitForEvent("popup"), loginButton.click()]);
+  // Listen before anything can close it: the callback page closes the popup as soon as it loads.
+  const popupClosed = popup.waitForEvent("close", { timeout: 2 * timeout });
+  popupClosed.catch(() => { /* awaited below; a failure before then is reported by its own step */ });
+  await popup.waitForSelector("#email");
+  result.popupLoginHost = new URL(popup.url()).host;
+  await shot("popup-sign-in", popup);
+  await popup.fill("#email", downstreamEmail);
+  await popup.fill("#password", downstreamPassword);
+  await Promise.all([popup.waitForNavigation(), popup.press("#password", "Enter")]);
+  const allow = popup.locator('button[name="decision"][value="allow"]');
+  if (!popup.isClosed() && await allow.count() > 0) {
+    await shot("popup-consent", popup);
+    await allow.click({ noWaitAfter: true });
+  }
+  await popupClosed;
+  await page.waitForFunction((text) => document.querySelector(".message.assistant:last-of-type .content")?.textContent.includes(text), prompts.gatedAnswer, { timeout });
+  await waitForIdle();
+  result.gatedAnswer = await lastAnswer().locator(".content").innerText();
+  result.loginButtonsLeft = await page.locator(".login-button").count();
+  await shot("answer-after-login");
+
+  // 7. A tool result (and a model repeating it) carrying script: rendered inert.
+  await page.fill("#prompt", prompts.payload);
+  await page.press("#prompt", "Enter");
+  await page.waitForFunction((text) => document.querySelector(".message.assistant:last-of-type .content")?.textContent.includes(text), prompts.payloadAnswer, { timeout });
+  await waitForIdle();
+  await page.waitForTimeout(300);
+  for (const summary of await lastAnswer().locator("details summary").all()) await summary.click();
+  result.xssFlag = await page.evaluate(() => window.__chatXss ?? null);
+  result.scriptsInMessages = await page.locator("#messages script").count();
+  result.handlersInMessages = await page.evaluate(() => [...document.querySelectorAll("#messages *")].filter((e) => [...e.attributes].some((a) => a.name.startsWith("on"))).length);
+  result.payloadAnswer = await lastAnswer().locator(".content").innerText();
+  await shot("payload-inert");
+
+  // 8. The conversation is kept: it is listed, and a reload shows it again.
+  result.conversationTitles = await page.locator("#conversations .conversation-title").allTextContents();
+  await page.reload();
+  await page.locator(".message.assistant").first().waitFor();
+  result.messagesAfterReload = await page.locator(".message").count();
+  result.xssFlagAfterReload = await page.evaluate(() => window.__chatXss ?? null);
+
+  // 9. Keyboard only: the servers dialog opens from its button, takes focus, and Escape gives it back; a conversation is
+  // renamed with its rename button, typing and Enter.
+  await page.focus("#open-servers");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#servers-dialog[open]");
+  await page.waitForFunction(() => document.activeElement?.id === "server-url");
+  result.dialogFocus = await page.evaluate(() => document.activeElement?.id);
+  await page.keyboard.press("Escape");
+  result.dialogClosed = await page.evaluate(() => !document.getElementById("servers-dialog").open);
+  result.focusAfterDialog = await page.evaluate(() => document.activeElement?.id);
+  await page.focus("#conversations li.current button[aria-label^='Rename']");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#conversations input");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(settings.renameTo);
+  await page.keyboard.press("Enter");
+  await page.locator("#conversations .conversation-title", { hasText: settings.renameTo }).waitFor();
+  result.renamedTitles = await page.locator("#conversations .conversation-title").allTextContents();
+  result.chatTitle = await page.locator("#chat-title").innerText();
+  await shot("renamed-with-keyboard");
+
+  // 10. Phone width and the dark theme hold the layout.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  result.phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  result.darkBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await shot("phone-dark");
+  await page.click("#toggle-sidebar");
+  await shot("phone-conversations");
+  result.consoleErrors = consoleErrors;
+  result.ok = true;
+} catch (e) {
+  result.ok = false;
+  result.error = String(e?.stack ?? e);
+  result.popupClosed = popup?.isClosed();
+  if (page) {
+    try { await page.screenshot({ path: join(screenshots, "failure.png") }); } catch { /* the page may be gone */ }
+  }
+  if (popup && !popup.isClosed()) {
+    try {
+      result.popupUrl = popup.url();
+      result.popupText = (await popup.locator("body").innerText()).slice(0, 2000);
+      await popup.screenshot({ path: join(screenshots, "failure-popup.png") });
+    } catch { /* the popup may be gone */ }
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
