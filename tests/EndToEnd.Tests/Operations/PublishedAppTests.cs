@@ -31,6 +31,9 @@ public sealed partial class PublishedAppTests
         var app = Path.Combine(output, "McpSubAgent.SubAgentServer.dll");
         Assert.True(File.Exists(app), log);
 
+        // The chat page's bundle (built by the project's npm target here, by the image's node stage there) is published.
+        Assert.True(File.Exists(Path.Combine(output, "wwwroot", "chat", "index.html")), log);
+
         var environment = ComposeAppEnvironment();
         Assert.Equal("SqlServer", environment["Database__Provider"]);
         var database = Path.Combine(Directory.CreateTempSubdirectory("mcpsubagent-published-db-").FullName, "app.db");
