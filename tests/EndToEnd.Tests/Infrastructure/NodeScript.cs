@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace McpSubAgent.EndToEnd.Tests.ChatPage;
+namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
 
-/// <summary>Runs a node script of this folder's <c>node</c> project and collects its output.</summary>
+/// <summary>Runs a node script (of a test folder's <c>node</c> project) with the machine's node and collects its output.</summary>
 internal static class NodeScript
 {
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
