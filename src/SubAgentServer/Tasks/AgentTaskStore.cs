@@ -13,43 +13,12 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// </summary>
 internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
-    public async Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken)
-    {
-        var now = timeProvider.GetUtcNow();
-        var task = new AgentTask
-        {
-            Id = AgentTask.NewId(),
-            OwnerKey = ownerKey,
-            ParametersJson = JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters),
-            Status = AgentTaskStatus.Queued,
-            Store = store,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.AgentTasks.Add(task);
-        await db.SaveChangesAsync(cancellationToken);
-        return task;
-    }
+    public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken) =>
+        AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, cancellationToken);
 
     /// <summary>Creates a task that runs a chat-completions request (<c>background: true</c> on <c>/v1/chat/completions</c>).</summary>
-    public async Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, CancellationToken cancellationToken)
-    {
-        var now = timeProvider.GetUtcNow();
-        var task = new AgentTask
-        {
-            Id = AgentTask.NewId(),
-            OwnerKey = ownerKey,
-            ParametersJson = "{}",
-            RequestJson = JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest),
-            Status = AgentTaskStatus.Queued,
-            Store = store,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.AgentTasks.Add(task);
-        await db.SaveChangesAsync(cancellationToken);
-        return task;
-    }
+    public Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, CancellationToken cancellationToken) =>
+        AddAsync(ownerKey, "{}", JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest), store, cancellationToken);
 
     /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
     public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
@@ -232,4 +201,23 @@ internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider,
 
     private IQueryable<AgentTask> Owned(string workerId, string id) =>
         db.AgentTasks.Where(t => t.Id == id && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working);
+
+    private async Task<AgentTask> AddAsync(string ownerKey, string parametersJson, string? requestJson, bool store, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var task = new AgentTask
+        {
+            Id = AgentTask.NewId(),
+            OwnerKey = ownerKey,
+            ParametersJson = parametersJson,
+            RequestJson = requestJson,
+            Status = AgentTaskStatus.Queued,
+            Store = store,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.AgentTasks.Add(task);
+        await db.SaveChangesAsync(cancellationToken);
+        return task;
+    }
 }
