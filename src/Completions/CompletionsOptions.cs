@@ -55,6 +55,48 @@ public sealed class CompletionsOptions
     /// <summary>The first retry delay of the upstream, doubled on each further retry; a <c>Retry-After</c> header takes precedence.</summary>
     public TimeSpan UpstreamRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one upstream call may wait for the response headers (per attempt; a timeout is not retried).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan UpstreamHeadersTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a streaming upstream may go without sending anything before the call fails.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan UpstreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long one upstream call may take in all, retries and the whole streamed answer included.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan UpstreamCallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many bytes one upstream answer may have; a larger one fails the call instead of filling memory.</summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxUpstreamResponseBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How many bytes the conversation sent upstream in one call may have; a run that outgrows it ends with an error.</summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxUpstreamRequestBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How many bytes of one MCP response (a tool result) are read. A larger result is not read further: the model
+    /// and the person get a note saying how much was left out instead.
+    /// </summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxToolResultBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long one whole run may take (every round, tool call and login wait); it then fails with a timeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxRunDuration { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How many interactive runs (<c>/v1</c>, <c>run_agent</c>, the chat page, the transport handler) one user key may
+    /// have at once in this process; one more is refused with a retry hint. Agent tasks are bounded by the task queue instead.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentRunsPerUser { get; set; } = 8;
+
+    /// <summary>How often a streamed answer sends a keep-alive (an SSE comment, or an MCP progress notification) while nothing else happens.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The user key of the transport handler's requests that carry no OpenAI <c>user</c> field.</summary>
     [Required]
     public string DefaultUserKey { get; set; } = "local";

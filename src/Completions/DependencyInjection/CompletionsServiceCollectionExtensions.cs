@@ -2,6 +2,7 @@ using McpSubAgent.Completions;
 using Microsoft.Extensions.Configuration;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Diagnostics;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Transport;
@@ -57,12 +58,14 @@ public static class CompletionsServiceCollectionExtensions
         services.TryAddSingleton<McpToolResolver>();
         services.TryAddSingleton<McpToolExecutor>();
         services.TryAddSingleton<UpstreamRetryPipeline>();
+        services.TryAddSingleton<UserRunLimiter>();
         services.TryAddSingleton(sp => new McpCompletionsEngine(
             sp.GetRequiredService<McpToolResolver>(),
             sp.GetRequiredService<McpToolExecutor>(),
             sp.GetRequiredService<UpstreamRetryPipeline>(),
             sp.GetRequiredService<IOptions<CompletionsOptions>>(),
             sp.GetServices<ICompletionRunObserver>(),
+            sp.GetRequiredService<UserRunLimiter>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
             sp.GetRequiredService<CompletionsMetrics>()));

@@ -11,4 +11,10 @@ public enum ToolCallStatus
 
     /// <summary>The call took longer than <see cref="CompletionsOptions.ToolCallTimeout"/>.</summary>
     TimedOut,
+
+    /// <summary>
+    /// The call was under way when its run was stopped (a crash, a restart) and was not made again on resume, because
+    /// the tool does not say it is safe to repeat: it may or may not have taken effect.
+    /// </summary>
+    Interrupted,
 }

@@ -18,4 +18,18 @@ public sealed record CompletionRunContext(string UserKey)
 
     /// <summary>The completion id; a new <c>chatcmpl-…</c> id when null.</summary>
     public string? RunId { get; init; }
+
+    /// <summary>
+    /// A background run (an agent task): it does not count towards <see cref="CompletionsOptions.MaxConcurrentRunsPerUser"/>,
+    /// because the task queue bounds a user's tasks and their share of the workers.
+    /// </summary>
+    public bool IsBackground { get; init; }
+
+    /// <summary>
+    /// The conversation may end with an assistant message whose tool calls lack some results: the run was stopped
+    /// (a crash, a restart) while they were under way. Those calls are made again only when the tool says that is safe
+    /// (MCP <c>readOnlyHint</c> or <c>idempotentHint</c>); the others are reported to the model and the person as
+    /// interrupted, since they may or may not have taken effect.
+    /// </summary>
+    public bool ResumesInterruptedRound { get; init; }
 }

@@ -1,9 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
 using McpSubAgent.Completions.Requests;
@@ -27,6 +31,7 @@ public sealed partial class McpCompletionsEngine
     private readonly UpstreamRetryPipeline _retry;
     private readonly IOptions<CompletionsOptions> _options;
     private readonly IEnumerable<ICompletionRunObserver> _observers;
+    private readonly UserRunLimiter _limiter;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -36,10 +41,12 @@ public sealed partial class McpCompletionsEngine
         UpstreamRetryPipeline retry,
         IOptions<CompletionsOptions> options,
         IEnumerable<ICompletionRunObserver> observers,
+        UserRunLimiter limiter,
         TimeProvider timeProvider,
         ILogger<McpCompletionsEngine> logger,
         CompletionsMetrics metrics)
     {
+        _limiter = limiter;
         _metrics = metrics;
         _resolver = resolver;
         _executor = executor;
@@ -55,9 +62,11 @@ public sealed partial class McpCompletionsEngine
 
     /// <summary>
     /// Runs <paramref name="request"/> for the user of <paramref name="context"/> against <paramref name="upstream"/>.
-    /// Nothing is yielded before the first upstream response has arrived (or a login is found to be needed), so a
-    /// host can still answer with an error status when the first move throws: <see cref="InvalidRequestException"/>
-    /// for bad input, <see cref="UpstreamException"/> for a failing upstream. Later upstream failures also throw.
+    /// The first event is <see cref="RunStarted"/> once the request is valid and its MCP servers are resolved (or the
+    /// login links, when a login is missing); until then a host can still answer with an error status when the run
+    /// throws: <see cref="InvalidRequestException"/> for bad input, <see cref="RunRefusedException"/> when the user has
+    /// too many runs going. Later failures also throw: <see cref="UpstreamException"/> for a failing, stalled or
+    /// oversized upstream answer, <see cref="RunTimedOutException"/> past <see cref="CompletionsOptions.MaxRunDuration"/>.
     /// </summary>
     public async IAsyncEnumerable<CompletionEvent> RunAsync(
         ChatCompletionRequest request,
@@ -69,6 +78,37 @@ public sealed partial class McpCompletionsEngine
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(upstream);
 
+        using var slot = context.IsBackground ? null : _limiter.Acquire(context.UserKey);
+        var maxDuration = _options.Value.MaxRunDuration;
+        using var deadline = new CancellationTokenSource(maxDuration, _timeProvider);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        await using var events = RunCoreAsync(request, context, upstream, run.Token).GetAsyncEnumerator(run.Token);
+        while (true)
+        {
+            try
+            {
+                if (!await events.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Whatever the cancelled step threw (a cancellation, a transport's own error), the deadline stopped it.
+                throw new RunTimedOutException(
+                    $"The run took longer than {Seconds(maxDuration)} s (Completions:MaxRunDuration) and was stopped.", ex);
+            }
+
+            yield return events.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<CompletionEvent> RunCoreAsync(
+        ChatCompletionRequest request,
+        CompletionRunContext context,
+        IChatCompletionsUpstream upstream,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var settings = _options.Value;
         var runId = context.RunId ?? NewCompletionId();
         var model = request.Model ?? settings.DefaultModel;
@@ -113,11 +153,30 @@ public sealed partial class McpCompletionsEngine
                 yield break;
             }
 
+            yield return new RunStarted(runId);
+
             var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
             var messages = (JsonArray)request.Messages.DeepClone();
             var total = TokenUsage.Zero;
 
+            if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
+            {
+                var resumed = new List<JsonObject>();
+                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken))
+                {
+                    yield return e;
+                }
+
+                foreach (var message in resumed)
+                {
+                    messages.Add(message);
+                }
+
+                yield return new RoundCompleted(interrupted.Round, TokenUsage.Zero, resumed);
+            }
+
+            var timeouts = upstream.TimeoutsFor(model) ?? UpstreamTimeouts.From(settings);
             for (var round = 1; ; round++)
             {
                 // Parents are given explicitly: Activity.Current does not survive between the moves of an iterator.
@@ -128,11 +187,24 @@ public sealed partial class McpCompletionsEngine
                 upstreamActivity?.SetTag("gen_ai.request.model", model);
 
                 var body = BuildUpstreamBody(request.Body, messages, offeredTools, model);
+                if (round > 1)
+                {
+                    // The first call is bounded by what the host accepted; tool results make later ones grow.
+                    EnsureWithinRequestLimit(body, settings.MaxUpstreamRequestBytes);
+                }
+
+                using var callTimer = new CancellationTokenSource(timeouts.Total, _timeProvider);
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callTimer.Token);
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _retry.SendAsync(ct => upstream.SendAsync(body, ct), cancellationToken);
-                    await UpstreamResponseReader.EnsureSuccessAsync(response, cancellationToken);
+                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token);
+                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token);
+                }
+                catch (OperationCanceledException ex) when (callTimer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    upstreamActivity?.SetStatus(ActivityStatusCode.Error, "timeout");
+                    throw new UpstreamException($"The upstream LLM did not answer within {Seconds(timeouts.Total)} s.", HttpStatusCode.GatewayTimeout, innerException: ex);
                 }
                 catch (Exception ex) when (ex is UpstreamException or HttpRequestException)
                 {
@@ -149,7 +221,8 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 var answer = new UpstreamRound();
-                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, cancellationToken))
+                var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
+                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken))
                 {
                     yield return new ContentDelta(text, FromModel: true);
                 }
@@ -181,12 +254,29 @@ public sealed partial class McpCompletionsEngine
                 };
 
                 var toolMessages = new List<JsonObject>();
-                var pending = new List<Task<ToolExecution>>();
-                foreach (var call in mcpCalls)
+                if (mcpCalls.Count > 0)
                 {
-                    var tool = toolsByName[call.Name.ToString()];
-                    var info = new ToolCallInfo(call.Id, tool.FunctionName, tool.Tool.Name, tool.Server.ServerUrl, call.Arguments.ToString(), round);
+                    yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
+                }
+
+                var pending = new List<Task<ToolExecution>>();
+                var startedCalls = new List<ToolCallInfo>();
+                foreach (var toolCall in mcpCalls)
+                {
+                    var tool = toolsByName[toolCall.Name.ToString()];
+                    var info = new ToolCallInfo(toolCall.Id, tool.FunctionName, tool.Tool.Name, tool.Server.ServerUrl, toolCall.Arguments.ToString(), round);
                     pending.Add(_executor.ExecuteAsync(tool, info, roundActivity?.Context ?? default, cancellationToken));
+                    startedCalls.Add(info);
+                }
+
+                // Each call's block goes out as it starts, so a person sees what runs while it runs.
+                foreach (var info in startedCalls)
+                {
+                    if (markdown)
+                    {
+                        yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                    }
+
                     yield return new ToolCallStarted(info);
                 }
 
@@ -207,14 +297,9 @@ public sealed partial class McpCompletionsEngine
                     yield return new ToolCallCompleted(execution.Call, execution.Status, execution.ResultForModel, execution.Duration);
                 }
 
-                foreach (var call in mcpCalls)
+                foreach (var toolCall in mcpCalls)
                 {
-                    toolMessages.Add(new JsonObject
-                    {
-                        ["role"] = "tool",
-                        ["tool_call_id"] = call.Id,
-                        ["content"] = results[call.Id].ResultForModel,
-                    });
+                    toolMessages.Add(ToolMessage(toolCall.Id, results[toolCall.Id].ResultForModel));
                 }
 
                 if (clientCalls.Count > 0)
@@ -259,6 +344,97 @@ public sealed partial class McpCompletionsEngine
                 toolReports, _timeProvider.GetElapsedTime(started)));
         }
     }
+
+    /// <summary>OpenAI's <c>tool</c> message with one call's result.</summary>
+    public static JsonObject ToolMessage(string toolCallId, string content) => new()
+    {
+        ["role"] = "tool",
+        ["tool_call_id"] = toolCallId,
+        ["content"] = content,
+    };
+
+    /// <summary>
+    /// Finishes a round that was under way when the run stopped: calls the tool says are safe to repeat are made again,
+    /// the others get a result saying they were interrupted. Their tool messages are added to <paramref name="appended"/>.
+    /// </summary>
+    private async IAsyncEnumerable<CompletionEvent> ResumeAsync(
+        InterruptedRound interrupted,
+        Dictionary<string, ResolvedMcpTool> toolsByName,
+        bool markdown,
+        List<JsonObject> appended,
+        List<ToolCallReport> toolReports,
+        ActivityContext parent,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var toolCall in interrupted.Calls)
+        {
+            var tool = toolsByName.GetValueOrDefault(toolCall.FunctionName);
+            var serverUrl = tool?.Server.ServerUrl ?? new Uri("urn:unknown");
+            var info = new ToolCallInfo(toolCall.Id, toolCall.FunctionName, tool?.Tool.Name ?? toolCall.FunctionName, serverUrl, toolCall.Arguments, interrupted.Round);
+            if (tool is not null && IsSafeToRepeat(tool))
+            {
+                if (markdown)
+                {
+                    yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                }
+
+                yield return new ToolCallStarted(info);
+                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
+                toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
+                if (markdown)
+                {
+                    yield return new ContentDelta(execution.Markdown, FromModel: false);
+                }
+
+                yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
+                appended.Add(ToolMessage(info.Id, execution.ResultForModel));
+                continue;
+            }
+
+            const string forModel = "Error: this call was interrupted (the server running it stopped) and was not made again, " +
+                "because the tool does not say it is safe to repeat. It may or may not have taken effect: check before calling it again.";
+            yield return new ContentDelta(MarkdownRenderer.Interrupted(info.ToolName, tool is null ? null : info.ServerUrl), FromModel: false);
+            yield return new ToolCallCompleted(info, ToolCallStatus.Interrupted, forModel, TimeSpan.Zero);
+            toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, ToolCallStatus.Interrupted, TimeSpan.Zero));
+            appended.Add(ToolMessage(info.Id, forModel));
+        }
+    }
+
+    /// <summary>A tool that only reads, or that says the same call twice has no further effect, may be called again.</summary>
+    private static bool IsSafeToRepeat(ResolvedMcpTool tool) =>
+        tool.Tool.Annotations is { } a && (a.ReadOnlyHint == true || a.IdempotentHint == true);
+
+    /// <summary>One attempt of an upstream call, bounded by the time to the response headers.</summary>
+    private async Task<HttpResponseMessage> SendAttemptAsync(IChatCompletionsUpstream upstream, JsonObject body, TimeSpan headersTimeout, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(headersTimeout, _timeProvider);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await upstream.SendAsync(body, attempt.Token);
+        }
+        catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Not retried: a stalled upstream would otherwise hold the run for every attempt's full wait.
+            throw new UpstreamException($"The upstream LLM sent no response within {Seconds(headersTimeout)} s.", HttpStatusCode.GatewayTimeout, innerException: ex);
+        }
+    }
+
+    private static void EnsureWithinRequestLimit(JsonObject body, long maxBytes)
+    {
+        var size = Encoding.UTF8.GetByteCount(body.ToJsonString());
+        if (size > maxBytes)
+        {
+            throw new InvalidRequestException(
+                $"The conversation grew to {size} bytes with the tool results, over the limit of {maxBytes} (Completions:MaxUpstreamRequestBytes); " +
+                "ask for less at once or lower max_rounds.", "messages")
+            {
+                Code = "context_length_exceeded",
+            };
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
     /// <summary>The body of one upstream call: the caller's fields, the conversation so far, and the offered tools.</summary>
     private static JsonObject BuildUpstreamBody(JsonObject requestBody, JsonArray messages, JsonArray tools, string model)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
 using Microsoft.Extensions.Logging;
@@ -49,10 +50,10 @@ internal sealed partial class McpToolExecutor(
     {
         var settings = options.Value;
         var started = timeProvider.GetTimestamp();
-        var header = MarkdownRenderer.ToolCall(call.ToolName, call.ServerUrl, call.Arguments);
 
+        // The call's own block was shown when it started; this is what follows it.
         ToolExecution Failed(ToolCallStatus status, string message) => new(call, status, $"Error: {message}",
-            header + MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), timeProvider.GetElapsedTime(started));
+            MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), timeProvider.GetElapsedTime(started));
 
         if (!TryParseArguments(call.Arguments, out var arguments, out var argumentError))
         {
@@ -93,11 +94,11 @@ internal sealed partial class McpToolExecutor(
             {
                 var message = string.IsNullOrWhiteSpace(text) ? "the tool reported an error" : text;
                 return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {message}",
-                    header + MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), duration);
+                    MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), duration);
             }
 
             return new ToolExecution(call, ToolCallStatus.Succeeded, text,
-                header + MarkdownRenderer.ToolResult(result, settings.MaxResultCharactersShown, settings.MaxInlineImageBytes), duration);
+                MarkdownRenderer.ToolResult(result, settings.MaxResultCharactersShown, settings.MaxInlineImageBytes), duration);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -107,6 +108,13 @@ internal sealed partial class McpToolExecutor(
         {
             return Failed(ToolCallStatus.TimedOut,
                 $"the tool did not answer within {settings.ToolCallTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
+        }
+        catch (Exception ex) when (FindTooLarge(ex) is { } tooLarge)
+        {
+            // The session is fine: only this response was cut off, and its connection closed.
+            var note = MarkdownRenderer.ResultTooLarge(tooLarge.BytesRead, tooLarge.DeclaredLength, tooLarge.Limit);
+            return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {note}",
+                MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {note}"), timeProvider.GetElapsedTime(started));
         }
         catch (Exception ex)
         {
@@ -119,6 +127,19 @@ internal sealed partial class McpToolExecutor(
             LogToolCallFailed(logger, call.ToolName, call.ServerUrl, ex.Message);
             return Failed(ToolCallStatus.Failed, McpErrors.Describe(ex));
         }
+    }
+
+    private static ResponseTooLargeException? FindTooLarge(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is ResponseTooLargeException tooLarge)
+            {
+                return tooLarge;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsRefusal(Exception exception, McpConnection connection) =>

@@ -1,7 +1,10 @@
+using System.Globalization;
+using System.Net;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.Completions.Usage;
 
@@ -32,28 +35,48 @@ internal static class UpstreamResponseReader
         }
     }
 
+    /// <summary>
+    /// Reads the answer into <paramref name="round"/>, yielding its text as it arrives, within <paramref name="limits"/>:
+    /// a stall, the end of the call's time or an oversized answer fails with <see cref="UpstreamException"/> (504, 502).
+    /// A stream that ends without a finish reason or <c>[DONE]</c>, and an answer with nothing in it, fail too.
+    /// </summary>
     public static async IAsyncEnumerable<string> ReadAsync(
-        HttpResponseMessage response, UpstreamRound round, [EnumeratorCancellation] CancellationToken cancellationToken)
+        HttpResponseMessage response, UpstreamRound round, UpstreamReadLimits limits, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
+            using var idleTimer = new CancellationTokenSource(limits.Idle, limits.TimeProvider);
+            using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idleTimer.Token, limits.CallTimer.Token);
+            UpstreamException Failure(Exception ex) => Translate(ex, limits, idleTimer, cancellationToken);
+
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             Stream stream;
             try
             {
-                stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                stream = new BoundedReadStream(await response.Content.ReadAsStreamAsync(read.Token), limits.MaxBytes, perEvent: false,
+                    response.Content.Headers.ContentLength, () => idleTimer.CancelAfter(limits.Idle));
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw new UpstreamException($"The upstream LLM's response broke off: {ex.Message}", innerException: ex);
+                throw Failure(ex);
             }
 
             await using var _ = stream;
             if (mediaType == "application/json")
             {
                 // An upstream that ignored stream: true answered with one chat.completion object.
-                var completion = await ParseAsync(stream, cancellationToken);
+                JsonObject completion;
+                try
+                {
+                    completion = await ParseAsync(stream, read.Token);
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    throw Failure(ex);
+                }
+
                 var text = Apply(completion, round, isChunk: false);
+                EnsureNotEmpty(round);
                 if (!string.IsNullOrEmpty(text))
                 {
                     yield return text;
@@ -62,7 +85,8 @@ internal static class UpstreamResponseReader
                 yield break;
             }
 
-            var items = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var items = SseParser.Create(stream).EnumerateAsync(read.Token).GetAsyncEnumerator(read.Token);
+            var done = false;
             try
             {
                 while (true)
@@ -77,13 +101,14 @@ internal static class UpstreamResponseReader
 
                         item = items.Current;
                     }
-                    catch (Exception ex) when (ex is IOException or HttpRequestException)
+                    catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                     {
-                        throw new UpstreamException($"The upstream LLM's stream broke off: {ex.Message}", innerException: ex);
+                        throw Failure(ex);
                     }
 
                     if (item.Data == "[DONE]")
                     {
+                        done = true;
                         break;
                     }
 
@@ -114,8 +139,44 @@ internal static class UpstreamResponseReader
             {
                 await items.DisposeAsync();
             }
+
+            if (!done && round.FinishReason is null)
+            {
+                // The connection closed cleanly in the middle of the answer: what arrived is not the whole answer.
+                throw new UpstreamException("The upstream LLM's stream broke off before the answer was finished.", HttpStatusCode.BadGateway);
+            }
+
+            EnsureNotEmpty(round);
         }
     }
+
+    private static void EnsureNotEmpty(UpstreamRound round)
+    {
+        if (round.FinishReason is null && round.Content.Length == 0 && round.ToolCalls.Count == 0)
+        {
+            throw new UpstreamException("The upstream LLM's answer was empty: no text, no tool call and no finish reason.", HttpStatusCode.BadGateway);
+        }
+    }
+
+    private static UpstreamException Translate(Exception ex, UpstreamReadLimits limits, CancellationTokenSource idleTimer, CancellationToken cancellationToken)
+    {
+        if (ex is ResponseTooLargeException)
+        {
+            return new UpstreamException(
+                $"The upstream LLM's answer is larger than {limits.MaxBytes} bytes (Completions:MaxUpstreamResponseBytes).", HttpStatusCode.BadGateway, innerException: ex);
+        }
+
+        if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return idleTimer.IsCancellationRequested && !limits.CallTimer.IsCancellationRequested
+                ? new UpstreamException($"The upstream LLM sent nothing for {Seconds(limits.Idle)} s and was given up on.", HttpStatusCode.GatewayTimeout, innerException: ex)
+                : new UpstreamException($"The upstream LLM did not finish its answer within {Seconds(limits.Total)} s.", HttpStatusCode.GatewayTimeout, innerException: ex);
+        }
+
+        return new UpstreamException($"The upstream LLM's stream broke off: {ex.Message}", HttpStatusCode.BadGateway, innerException: ex);
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
     /// <summary>Merges a chunk (or a whole completion) into the round and returns its new text.</summary>
     private static string? Apply(JsonObject node, UpstreamRound round, bool isChunk)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using McpSubAgent.Completions.Limits;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
@@ -105,7 +106,8 @@ internal sealed partial class McpConnectionPool(
     private async Task<McpConnection> ConnectAsync(McpConnectionKey key, IReadOnlyDictionary<string, string> headers)
     {
         var settings = options.Value;
-        var challenges = new ChallengeRecordingHandler(handlerFactory.CreateHandler(HttpClientName));
+        var challenges = new ChallengeRecordingHandler(
+            new ResponseSizeLimitHandler(handlerFactory.CreateHandler(HttpClientName), settings.MaxToolResultBytes));
 
         // Streams (SSE, long tool calls) outlive any fixed HTTP timeout; the engine's own timeouts bound each call.
         var httpClient = new HttpClient(challenges, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };

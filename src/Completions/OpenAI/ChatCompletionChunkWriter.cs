@@ -18,6 +18,10 @@ public sealed class ChatCompletionChunkWriter(string id, string model, long crea
     {
         switch (completionEvent)
         {
+            case RunStarted:
+                // The first chunk goes out as soon as the run is accepted, before the model has said anything.
+                yield return Chunk(Delta(new JsonObject { ["content"] = "" }), null);
+                break;
             case ContentDelta { Text.Length: > 0 } content:
                 yield return Chunk(Delta(new JsonObject { ["content"] = content.Text }), null);
                 break;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
 
@@ -18,8 +19,16 @@ public sealed record OpenAIError(HttpStatusCode StatusCode, string Message, stri
         {
             UpstreamBody = IsOpenAIErrorBody(upstream.ResponseBody) ? upstream.ResponseBody : null,
         },
+        RunRefusedException refused => new(HttpStatusCode.TooManyRequests, refused.Message, "rate_limit_error", Code: "too_many_runs")
+        {
+            RetryAfter = refused.RetryAfter,
+        },
+        RunTimedOutException timedOut => new(HttpStatusCode.GatewayTimeout, timedOut.Message, "timeout_error", Code: "run_timeout"),
         _ => null,
     };
+
+    /// <summary>How long the caller should wait before trying again (a <c>Retry-After</c> header), when that is known.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>The upstream's own error body, passed on as it was when it is already in OpenAI's shape.</summary>
     public string? UpstreamBody { get; init; }

@@ -18,14 +18,24 @@ public sealed class StartedRun : IAsyncDisposable
         _hasCurrent = hasCurrent;
     }
 
-    /// <summary>Starts the run and waits for its first event; throws what the run throws before it.</summary>
-    public static async Task<StartedRun> StartAsync(IAsyncEnumerable<CompletionEvent> run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the run and waits for its first event; throws what the run throws before it. With
+    /// <paramref name="untilFirstOutput"/> it waits past <see cref="RunStarted"/> for the first output (the first upstream
+    /// answer), so that a failing first upstream call still becomes an error status; without, the response can begin as
+    /// soon as the run is accepted.
+    /// </summary>
+    public static async Task<StartedRun> StartAsync(IAsyncEnumerable<CompletionEvent> run, CancellationToken cancellationToken, bool untilFirstOutput = false)
     {
         ArgumentNullException.ThrowIfNull(run);
         var events = run.GetAsyncEnumerator(cancellationToken);
         try
         {
             var hasCurrent = await events.MoveNextAsync();
+            while (untilFirstOutput && hasCurrent && events.Current is RunStarted)
+            {
+                hasCurrent = await events.MoveNextAsync();
+            }
+
             return new StartedRun(events, hasCurrent);
         }
         catch

@@ -74,6 +74,17 @@ internal static partial class MarkdownRenderer
         "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
         string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Host)}](<{l.Url.AbsoluteUri}>)"));
 
+    /// <summary>A call that was under way when its run stopped and was not made again.</summary>
+    public static string Interrupted(string toolName, Uri? serverUrl) =>
+        $"\n\n**Interrupted**: {Html(toolName)}{(serverUrl is null ? "" : $" ({Html(serverUrl.Host)})")} was running when the run stopped, " +
+        "and was not called again because the tool does not say that is safe. It may or may not have taken effect.\n\n";
+
+    /// <summary>The note that replaces a tool result larger than the engine reads.</summary>
+    public static string ResultTooLarge(long readBytes, long? totalBytes, long limit) =>
+        $"The tool's result was larger than the limit of {limit} bytes (Completions:MaxToolResultBytes), so it was not read: " +
+        $"{(totalBytes is { } total ? $"{total} bytes in all" : $"more than {readBytes} bytes")} were left out. " +
+        "Ask the tool for less at once (a narrower query, fewer items, a page of results).";
+
     public static string RoundLimitReached(int rounds) =>
         $"\n\n> Stopped after {rounds} tool round{(rounds == 1 ? "" : "s")}: the round limit was reached. Ask again to continue.\n";
 

@@ -80,7 +80,9 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         StartedRun run;
         try
         {
-            run = await StartedRun.StartAsync(_engine.RunAsync(parsed, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token);
+            // In-process callers have no proxy to keep busy: a failing first upstream call stays an error status.
+            run = await StartedRun.StartAsync(_engine.RunAsync(parsed, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token,
+                untilFirstOutput: true);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)
         {
@@ -129,7 +131,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         {
             await using (run)
             {
-                await ChatCompletionSseWriter.WriteAsync(run, chunks, writer.AsStream(leaveOpen: true), runCancellation.Token);
+                await ChatCompletionSseWriter.WriteAsync(run, chunks, writer.AsStream(leaveOpen: true), _options.Value.KeepAliveInterval, _timeProvider, runCancellation.Token);
             }
         }
         catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)

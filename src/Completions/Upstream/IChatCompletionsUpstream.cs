@@ -10,4 +10,10 @@ public interface IChatCompletionsUpstream
     /// stream). One attempt: the engine retries.
     /// </summary>
     Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The time limits for calls of <paramref name="model"/>, when this upstream sets its own (a provider known to be
+    /// slow, say); null keeps the engine's defaults.
+    /// </summary>
+    UpstreamTimeouts? TimeoutsFor(string model) => null;
 }

@@ -32,8 +32,14 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
     /// Runs the agent. <paramref name="messages"/> is the conversation to start from: <see cref="InitialMessages"/> for a
     /// new run, or a stored transcript (with the finished rounds' tool results) to resume without calling those tools again.
     /// </summary>
+    /// <param name="parameters">What to run.</param>
+    /// <param name="userKey">Whose logins and limits apply.</param>
+    /// <param name="messages">The conversation to start from.</param>
+    /// <param name="roundsAlreadyDone">Rounds that earlier attempts finished.</param>
+    /// <param name="background">An agent task: bounded by the task queue, and resuming a round that was under way when its process died.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
     public IAsyncEnumerable<CompletionEvent> RunAsync(
-        AgentParameters parameters, string userKey, JsonArray messages, int roundsAlreadyDone, CancellationToken cancellationToken)
+        AgentParameters parameters, string userKey, JsonArray messages, int roundsAlreadyDone, bool background, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
@@ -60,7 +66,10 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
 
         // A resumed run has only the rounds its earlier attempts left.
         var rounds = Math.Max(1, (parameters.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
-        var context = new CompletionRunContext(userKey) { Profile = parameters.Profile, MaxRounds = rounds };
+        var context = new CompletionRunContext(userKey)
+        {
+            Profile = parameters.Profile, MaxRounds = rounds, IsBackground = background, ResumesInterruptedRound = background,
+        };
         return engine.RunAsync(request, context, upstream, cancellationToken);
     }
 
@@ -85,7 +94,10 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
 
         var request = ChatCompletionRequestParser.Parse(withMessages);
         var rounds = Math.Max(1, (request.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
-        var context = new CompletionRunContext(userKey) { MaxRounds = rounds, RunId = settings.RunId };
+        var context = new CompletionRunContext(userKey)
+        {
+            MaxRounds = rounds, RunId = settings.RunId, IsBackground = settings.IsBackground, ResumesInterruptedRound = settings.IsBackground,
+        };
         var events = engine.RunAsync(request, context, upstream, cancellationToken);
         return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;
     }

@@ -8,4 +8,7 @@ public sealed record RequestRunSettings
 
     /// <summary>True for an app without an end user: a needed login fails the run (see <see cref="EndUserLoginGuard"/>).</summary>
     public bool LoginNeedsEndUser { get; init; }
+
+    /// <summary>An agent task: bounded by the task queue, and resuming a round that was under way when its process died.</summary>
+    public bool IsBackground { get; init; }
 }

@@ -1,10 +1,13 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
+using McpSubAgent.Completions;
 using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.SubAgentServer.Agents;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -13,7 +16,7 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
 /// <summary>The <c>run_agent</c> tool: a sub-agent that runs now, for the signed-in user.</summary>
 [McpServerToolType]
-public sealed class SubAgentTools(AgentRunner runner)
+public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, TimeProvider timeProvider)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -45,11 +48,17 @@ public sealed class SubAgentTools(AgentRunner runner)
         var step = 0;
         try
         {
-            await foreach (var e in runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, cancellationToken))
+            var run = runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, background: false, cancellationToken);
+
+            // Clients reset their request timeout on progress (the TypeScript SDK's default is 60 s): a long tool call
+            // must not look like a hung server.
+            var keepAlive = request.Params?.ProgressToken is null ? Timeout.InfiniteTimeSpan : options.Value.KeepAliveInterval;
+            await foreach (var e in KeepAliveEvents.WithKeepAlivesAsync(run, keepAlive, timeProvider, cancellationToken))
             {
                 accumulator.Add(e);
                 var message = e switch
                 {
+                    KeepAlive silent => $"Still working ({silent.Silence.TotalSeconds:0} s since the last step)",
                     ToolCallStarted started => $"Calling {started.Call.ToolName} on {started.Call.ServerUrl.Host}",
                     ToolCallCompleted done => $"{done.Call.ToolName} {(done.Status == ToolCallStatus.Succeeded ? "returned" : "failed")} after {done.Duration.TotalSeconds:0.#} s",
                     RoundCompleted round => $"Round {round.Round} done",
@@ -77,11 +86,11 @@ public sealed class SubAgentTools(AgentRunner runner)
                 }
             }
         }
-        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException)
+        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException or RunRefusedException)
         {
             return Error(ex.Message);
         }
-        catch (UpstreamException ex)
+        catch (Exception ex) when (ex is UpstreamException or RunTimedOutException)
         {
             return Result(accumulator.ToFailure(ex.Message));
         }

@@ -1,14 +1,21 @@
+using System.Net.Sockets;
 using McpSubAgent.Completions.OpenAI;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
 /// <summary>
-/// A started run written as OpenAI's event stream. Failures after the first byte cannot change the status: the upstream's
-/// become an error line and a normal end (<see cref="ChatCompletionSseWriter"/>); anything else ends the connection
-/// without <c>[DONE]</c>, which tells the SDK that the answer is incomplete.
+/// A started run written as OpenAI's event stream, with keep-alive comments while it is silent. A failure after the
+/// first byte cannot change the status any more: the writer sends OpenAI's error event (which the Python and
+/// JavaScript SDKs raise), and the connection then ends without <c>[DONE]</c> and without the last chunk of the HTTP
+/// body, which every HTTP client (the .NET SDK's included) reports as an incomplete response.
 /// </summary>
-internal sealed partial class ChatCompletionStreamResult(StartedRun run, ChatCompletionChunkWriter chunks, ILogger logger) : IResult
+internal sealed partial class ChatCompletionStreamResult(
+    StartedRun run, ChatCompletionChunkWriter chunks, TimeSpan keepAliveInterval, TimeProvider timeProvider, ILogger logger) : IResult
 {
+    // Kestrel sends what was flushed from its own loop; the socket is half-closed only after that had time to run.
+    private static readonly TimeSpan SendGrace = TimeSpan.FromMilliseconds(100);
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
@@ -24,7 +31,8 @@ internal sealed partial class ChatCompletionStreamResult(StartedRun run, ChatCom
             response.Headers["X-Accel-Buffering"] = "no";
             try
             {
-                await ChatCompletionSseWriter.WriteAsync(run, chunks, response.Body, cancellationToken);
+                await response.StartAsync(cancellationToken);
+                await ChatCompletionSseWriter.WriteAsync(run, chunks, response.Body, keepAliveInterval, timeProvider, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -33,11 +41,30 @@ internal sealed partial class ChatCompletionStreamResult(StartedRun run, ChatCom
             catch (Exception ex) when (response.HasStarted)
             {
                 LogStreamFailed(logger, ex);
-                httpContext.Abort();
+                await EndIncompleteAsync(httpContext);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A streamed chat completion failed")]
+    private async Task EndIncompleteAsync(HttpContext httpContext)
+    {
+        if (httpContext.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                await Task.Delay(SendGrace, timeProvider, httpContext.RequestAborted);
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The connection is gone already.
+            }
+        }
+
+        httpContext.Abort();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A streamed chat completion failed after it began")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception);
 }

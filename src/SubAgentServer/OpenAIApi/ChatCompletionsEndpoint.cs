@@ -82,7 +82,9 @@ internal static class ChatCompletionsEndpoint
         try
         {
             var messages = (JsonArray)body["messages"]!;
-            run = await StartedRun.StartAsync(runner.RunRequestAsync(body, userKey, messages, 0, settings, cancellationToken), cancellationToken);
+            // A stream begins as soon as the run is accepted; a plain answer waits for the whole run anyway.
+            run = await StartedRun.StartAsync(runner.RunRequestAsync(body, userKey, messages, 0, settings, cancellationToken), cancellationToken,
+                untilFirstOutput: !request.Stream);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)
         {
@@ -91,7 +93,8 @@ internal static class ChatCompletionsEndpoint
 
         if (request.Stream)
         {
-            return new ChatCompletionStreamResult(run, new ChatCompletionChunkWriter(id, model, created, request.IncludeUsage), logger);
+            return new ChatCompletionStreamResult(run, new ChatCompletionChunkWriter(id, model, created, request.IncludeUsage),
+                completions.Value.KeepAliveInterval, timeProvider, logger);
         }
 
         await using (run)
@@ -143,6 +146,15 @@ internal static class ChatCompletionsEndpoint
 
         // A task waits for logins in the queue (auth_required, retried), not while holding a worker.
         body.Remove(EndUserLoginGuard.WaitForLoginField);
+        try
+        {
+            await tasks.EnsureRoomForAsync(userKey, cancellationToken);
+        }
+        catch (TaskLimitException ex)
+        {
+            return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
+        }
+
         var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = body, LoginNeedsEndUser = loginNeedsEndUser }, store, cancellationToken);
         registry.WakeWorker();
         var baseUri = origin.BaseUri(http.Request);

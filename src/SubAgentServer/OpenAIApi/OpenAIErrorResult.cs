@@ -42,7 +42,7 @@ internal sealed class OpenAIErrorResult(OpenAIError error) : IResult, IStatusCod
         ArgumentNullException.ThrowIfNull(error);
         if (error.Code != "upstream_error")
         {
-            return new(error);
+            return new(error) { RetryAfter = error.RetryAfter };
         }
 
         return error.StatusCode switch

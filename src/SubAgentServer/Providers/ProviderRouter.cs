@@ -9,6 +9,8 @@ namespace McpSubAgent.SubAgentServer.Providers;
 /// </summary>
 internal sealed class ProviderRouter(UpstreamProviders providers) : IChatCompletionsUpstream
 {
+    public UpstreamTimeouts? TimeoutsFor(string model) => providers.Resolve(model).Provider.Timeouts;
+
     public Task<HttpResponseMessage> SendAsync(JsonObject body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);

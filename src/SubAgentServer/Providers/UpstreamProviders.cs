@@ -1,3 +1,4 @@
+using McpSubAgent.Completions;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.SubAgentServer.Agents;
 using Microsoft.Extensions.Options;
@@ -13,14 +14,21 @@ internal sealed class UpstreamProviders
 {
     private readonly Dictionary<string, UpstreamProvider> _named;
 
-    public UpstreamProviders(IOptions<UpstreamOptions> upstream, IOptions<Dictionary<string, ProviderEndpoint>> providers, IHttpClientFactory httpClients)
+    public UpstreamProviders(
+        IOptions<UpstreamOptions> upstream,
+        IOptions<Dictionary<string, ProviderEndpoint>> providers,
+        IOptions<CompletionsOptions> completions,
+        IHttpClientFactory httpClients)
     {
         var defaults = upstream.Value;
-        Default = Create(null, defaults.BaseUrl, defaults.ApiKey, httpClients);
+        var timeouts = UpstreamTimeouts.From(completions.Value);
+        Default = Create(null, defaults.BaseUrl, defaults.ApiKey, timeouts, httpClients);
         _named = new Dictionary<string, UpstreamProvider>(StringComparer.Ordinal);
         foreach (var (name, endpoint) in providers.Value)
         {
-            _named[name] = Create(name, endpoint.BaseUrl, endpoint.ApiKey, httpClients);
+            var own = new UpstreamTimeouts(
+                endpoint.HeadersTimeout ?? timeouts.Headers, endpoint.IdleTimeout ?? timeouts.Idle, endpoint.CallTimeout ?? timeouts.Total);
+            _named[name] = Create(name, endpoint.BaseUrl, endpoint.ApiKey, own, httpClients);
         }
     }
 
@@ -42,7 +50,7 @@ internal sealed class UpstreamProviders
         return (Default, modelId);
     }
 
-    private static UpstreamProvider Create(string? name, string baseUrl, string? apiKey, IHttpClientFactory httpClients)
+    private static UpstreamProvider Create(string? name, string baseUrl, string? apiKey, UpstreamTimeouts timeouts, IHttpClientFactory httpClients)
     {
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -51,6 +59,12 @@ internal sealed class UpstreamProviders
         }
 
         var http = httpClients.CreateClient(AgentExtensions.UpstreamHttpClientName);
-        return new UpstreamProvider(name, uri, string.IsNullOrEmpty(apiKey) ? null : apiKey, new HttpChatCompletionsUpstream(http, uri, apiKey));
+        if (timeouts.Headers <= TimeSpan.Zero || timeouts.Idle <= TimeSpan.Zero || timeouts.Total <= TimeSpan.Zero)
+        {
+            throw new OptionsValidationException(name ?? "Completions", typeof(ProviderEndpoint),
+                [$"The time limits of provider '{name ?? "default"}' must be positive."]);
+        }
+
+        return new UpstreamProvider(name, uri, string.IsNullOrEmpty(apiKey) ? null : apiKey, new HttpChatCompletionsUpstream(http, uri, apiKey), timeouts);
     }
 }

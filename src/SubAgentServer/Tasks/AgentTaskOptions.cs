@@ -11,6 +11,21 @@ public sealed class AgentTaskOptions
     [Range(1, 10_000)]
     public int WorkerConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// The largest share of this process's workers that one user's tasks may hold (at least one worker each): with the
+    /// default 0.75 of 4 workers, one user runs 3 tasks at once and a fourth stays free for everybody else. 1 turns the
+    /// limit off. Each replica applies it to its own workers, so it holds across replicas too.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double MaxWorkerSharePerUser { get; set; } = 0.75;
+
+    /// <summary>How many tasks one user may have queued, running or waiting for a login at once; one more is refused.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingTasksPerUser { get; set; } = 100;
+
+    /// <summary>How many workers one user's tasks may hold in this process.</summary>
+    internal int WorkersPerUser => Math.Max(1, (int)Math.Floor(MaxWorkerSharePerUser * WorkerConcurrency));
+
     /// <summary>How long a claimed task stays with its worker without a renewal; renewed every third of it while running.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -9,25 +9,29 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// </summary>
 internal sealed class AgentTaskRunRegistry
 {
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (CancellationTokenSource Run, string Owner)> _runs = new(StringComparer.Ordinal);
     private readonly Channel<bool> _wakeUps = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public IReadOnlyCollection<string> RunningIds => [.. _runs.Keys];
 
     public int Count => _runs.Count;
 
-    public void Add(string id, CancellationTokenSource run) => _runs[id] = run;
+    public void Add(string id, string owner, CancellationTokenSource run) => _runs[id] = (run, owner);
+
+    /// <summary>How many tasks each owner runs in this process now.</summary>
+    public Dictionary<string, int> RunningByOwner() =>
+        _runs.Values.GroupBy(r => r.Owner, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     public void Remove(string id) => _runs.TryRemove(id, out _);
 
     /// <summary>Stops the run of <paramref name="id"/> if it runs in this process.</summary>
     public void Cancel(string id)
     {
-        if (_runs.TryGetValue(id, out var run))
+        if (_runs.TryGetValue(id, out var entry))
         {
             try
             {
-                run.Cancel();
+                entry.Run.Cancel();
             }
             catch (ObjectDisposedException)
             {

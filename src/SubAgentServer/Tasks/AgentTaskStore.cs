@@ -60,27 +60,51 @@ internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider,
     /// lease expired (their process died), and ones waiting for a login that are due for another try. Each claim is a
     /// conditional update, so of two workers racing for a task exactly one gets it.
     /// </summary>
-    public async Task<IReadOnlyList<AgentTask>> ClaimAsync(string workerId, int count, CancellationToken cancellationToken)
+    /// <param name="workerId">The claiming worker.</param>
+    /// <param name="count">How many tasks the worker can start.</param>
+    /// <param name="runningByOwner">How many tasks each owner runs at this worker now.</param>
+    /// <param name="cancellationToken">Stops the claim.</param>
+    /// <remarks>
+    /// Fair: no owner gets more than <see cref="AgentTaskOptions.WorkersPerUser"/> of the worker's slots, and the oldest
+    /// waiting task of each owner comes before the second-oldest of any, so one user's long queue does not hold up others.
+    /// </remarks>
+    public async Task<IReadOnlyList<AgentTask>> ClaimAsync(
+        string workerId, int count, IReadOnlyDictionary<string, int> runningByOwner, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var now = timeProvider.GetUtcNow();
         var authDue = now - settings.AuthRetryInterval;
-        var candidates = await db.AgentTasks.AsNoTracking()
+        var perUser = settings.WorkersPerUser;
+        var full = runningByOwner.Where(r => r.Value >= perUser).Select(r => r.Key).ToList();
+        var waiting = await db.AgentTasks.AsNoTracking()
             .Where(t => t.Status == AgentTaskStatus.Queued
                 || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
                 || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue))
+            .Where(t => !full.Contains(t.OwnerKey))
             .OrderBy(t => t.CreatedAt)
-            .Select(t => t.Id)
-            .Take(count * 2)
+            .Select(t => new { t.Id, t.OwnerKey })
+            .Take(count * 4)
             .ToListAsync(cancellationToken);
+
+        // Round-robin over owners, each in the order their tasks were started.
+        var candidates = waiting
+            .Select((t, i) => (t.Id, t.OwnerKey, Turn: waiting.Take(i).Count(o => o.OwnerKey == t.OwnerKey), Order: i))
+            .OrderBy(t => t.Turn).ThenBy(t => t.Order)
+            .ToList();
+        var running = new Dictionary<string, int>(runningByOwner, StringComparer.Ordinal);
 
         var claimed = new List<AgentTask>();
         var expires = now + settings.LeaseDuration;
-        foreach (var id in candidates)
+        foreach (var (id, owner, _, _) in candidates)
         {
             if (claimed.Count == count)
             {
                 break;
+            }
+
+            if (running.GetValueOrDefault(owner) >= perUser)
+            {
+                continue;
             }
 
             var rows = await db.AgentTasks
@@ -96,10 +120,30 @@ internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider,
             if (rows == 1 && await db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.LeaseOwner == workerId, cancellationToken) is { } task)
             {
                 claimed.Add(task);
+                running[owner] = running.GetValueOrDefault(owner) + 1;
             }
         }
 
         return claimed;
+    }
+
+    /// <summary>
+    /// Throws <see cref="TaskLimitException"/> when <paramref name="ownerKey"/> already has
+    /// <see cref="AgentTaskOptions.MaxPendingTasksPerUser"/> tasks that have not ended.
+    /// </summary>
+    public async Task EnsureRoomForAsync(string ownerKey, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxPendingTasksPerUser;
+        var pending = await db.AgentTasks.AsNoTracking()
+            .Where(t => t.OwnerKey == ownerKey
+                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired))
+            .Take(limit)
+            .CountAsync(cancellationToken);
+        if (pending >= limit)
+        {
+            throw new TaskLimitException(
+                $"You have {pending} agent tasks that have not ended (the limit is {limit}); wait for some to finish or cancel them.");
+        }
     }
 
     /// <summary>Renews the leases of the worker's running tasks.</summary>

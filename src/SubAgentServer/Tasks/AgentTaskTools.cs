@@ -61,6 +61,15 @@ internal sealed class AgentTaskTools(
             return Error("This account's user id is too long for background tasks; use run_agent instead.");
         }
 
+        try
+        {
+            await tasks.EnsureRoomForAsync(ownerKey, cancellationToken);
+        }
+        catch (TaskLimitException ex)
+        {
+            return Error(ex.Message);
+        }
+
         var task = await tasks.CreateAsync(ownerKey, parameters, store, cancellationToken);
         registry.WakeWorker();
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Limits;
+using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.SubAgentServer.Agents;
@@ -64,7 +66,8 @@ internal sealed partial class AgentTaskWorker(
             {
                 try
                 {
-                    var claimed = await WithStoreAsync(store => store.ClaimAsync(_workerId, free, stoppingToken));
+                    var running = registry.RunningByOwner();
+                    var claimed = await WithStoreAsync(store => store.ClaimAsync(_workerId, free, running, stoppingToken));
                     foreach (var task in claimed)
                     {
                         Start(task, stoppingToken);
@@ -89,7 +92,7 @@ internal sealed partial class AgentTaskWorker(
     private void Start(AgentTask task, CancellationToken stoppingToken)
     {
         var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        registry.Add(task.Id, run);
+        registry.Add(task.Id, task.OwnerKey, run);
         var running = Task.Run(() => RunAsync(task, run, stoppingToken), CancellationToken.None);
         lock (_runs)
         {
@@ -110,13 +113,41 @@ internal sealed partial class AgentTaskWorker(
             var (transcript, events) = Events(task, run.Token);
             var rounds = task.RoundsDone;
 
+            // The round under way: the model's message with its tool calls, then each result as it comes. Stored before
+            // the calls are made, so that a resumed run knows which calls may have taken effect (at most once).
+            var pendingRound = new JsonArray();
             await foreach (var e in events)
             {
                 accumulator.Add(e);
+                if (e is ToolRoundStarting starting)
+                {
+                    pendingRound = [starting.AssistantMessage.DeepClone()];
+                }
+                else if (e is ToolCallCompleted done && pendingRound.Count > 0)
+                {
+                    pendingRound.Add(McpCompletionsEngine.ToolMessage(done.Call.Id, done.Result));
+                }
+
+                if (e is ToolRoundStarting or ToolCallCompleted && pendingRound.Count > 0)
+                {
+                    var withPending = new JsonArray([.. transcript.Select(m => m?.DeepClone()), .. pendingRound.Select(m => m?.DeepClone())]).ToJsonString();
+                    var kept = await WithStoreAsync(store =>
+                        store.SaveRoundAsync(_workerId, task.Id, withPending, rounds, output + accumulator.Output, Add(usage, runUsage), run.Token));
+                    if (!kept)
+                    {
+                        LogLost(logger, task.Id);
+                        return;
+                    }
+
+                    continue;
+                }
+
                 if (e is not RoundCompleted round)
                 {
                     continue;
                 }
+
+                pendingRound = [];
 
                 foreach (var message in round.AppendedMessages)
                 {
@@ -155,7 +186,7 @@ internal sealed partial class AgentTaskWorker(
 
             // Otherwise the task was cancelled (its status says so already) or lost to another worker.
         }
-        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException or UpstreamException)
+        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException or UpstreamException or RunTimedOutException)
         {
             // A failed run has no total: its usage is that of the rounds it finished.
             var result = accumulator.ToFailure(ex.Message);
@@ -185,14 +216,14 @@ internal sealed partial class AgentTaskWorker(
             var request = JsonSerializer.Deserialize(requestJson, AgentTaskJsonContext.Default.AgentTaskRequest)
                 ?? throw new AgentInputException("The task's request could not be read.");
             var transcript = stored ?? (request.Request["messages"] as JsonArray)?.DeepClone().AsArray() ?? [];
-            var settings = new RequestRunSettings { LoginNeedsEndUser = request.LoginNeedsEndUser };
+            var settings = new RequestRunSettings { LoginNeedsEndUser = request.LoginNeedsEndUser, IsBackground = true };
             return (transcript, runner.RunRequestAsync(request.Request, task.OwnerKey, transcript, task.RoundsDone, settings, cancellationToken));
         }
 
         var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
             ?? throw new AgentInputException("The task's parameters could not be read.");
         var initial = stored ?? AgentRunner.InitialMessages(parameters);
-        return (initial, runner.RunAsync(parameters, task.OwnerKey, initial, task.RoundsDone, cancellationToken));
+        return (initial, runner.RunAsync(parameters, task.OwnerKey, initial, task.RoundsDone, background: true, cancellationToken));
     }
 
     private async Task FinishAsync(string id, AgentRunResult result, string output, AgentUsage usage)

@@ -230,7 +230,8 @@ internal sealed class EngineBreakdown(int iterations, int warmup)
         var run = await StartedRun.StartAsync(events.ToAsyncEnumerable(), cancellationToken);
         await using (run)
         {
-            await ChatCompletionSseWriter.WriteAsync(run, new ChatCompletionChunkWriter("chatcmpl-x", "fake-model", 0, includeUsage: true), destination, cancellationToken);
+            await ChatCompletionSseWriter.WriteAsync(run, new ChatCompletionChunkWriter("chatcmpl-x", "fake-model", 0, includeUsage: true), destination,
+                TimeSpan.FromSeconds(15), TimeProvider.System, cancellationToken);
         }
     }
 

@@ -22,7 +22,15 @@ export async function streamCompletion(body: unknown, onText: (text: string) => 
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
-    const { value, done } = await reader.read();
+    let next: ReadableStreamReadResult<string>;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      // After an error event the server ends the connection as incomplete: keep the error it named.
+      if (outcome.error) break;
+      throw e;
+    }
+    const { value, done } = next;
     if (done) break;
     buffer += value;
     let end: number;
