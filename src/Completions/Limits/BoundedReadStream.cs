@@ -3,9 +3,11 @@ namespace McpSubAgent.Completions.Limits;
 /// <summary>
 /// Reads a response body up to a size: the whole body, or (for server-sent events) each event, counted from the blank
 /// line that ends the one before. Past it the read throws <see cref="ResponseTooLargeException"/>, so nothing larger is
-/// ever buffered. <paramref name="onProgress"/> runs whenever bytes arrive (an idle timer's reset).
+/// ever buffered. <paramref name="onProgress"/> runs whenever bytes arrive (an idle timer's reset); <paramref name="onTooLarge"/>
+/// learns of the cut even when the reader swallows the exception.
 /// </summary>
-internal sealed class BoundedReadStream(Stream inner, long limit, bool perEvent, long? declaredLength, Action? onProgress = null) : Stream
+internal sealed class BoundedReadStream(
+    Stream inner, long limit, bool perEvent, long? declaredLength, Action? onProgress = null, Action<ResponseTooLargeException>? onTooLarge = null) : Stream
 {
     private long _count;
     private long _total;
@@ -87,7 +89,9 @@ internal sealed class BoundedReadStream(Stream inner, long limit, bool perEvent,
 
         if (_count > limit)
         {
-            throw new ResponseTooLargeException(perEvent ? _count : _total, limit, declaredLength);
+            var tooLarge = new ResponseTooLargeException(perEvent ? _count : _total, limit, declaredLength);
+            onTooLarge?.Invoke(tooLarge);
+            throw tooLarge;
         }
 
         return bytes.Length;

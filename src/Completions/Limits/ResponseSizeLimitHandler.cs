@@ -6,8 +6,15 @@ namespace McpSubAgent.Completions.Limits;
 /// </summary>
 internal sealed class ResponseSizeLimitHandler(HttpMessageHandler inner, long limit) : DelegatingHandler(inner)
 {
+    // Per async flow: the tool call that is being made, whose requests this handler sends.
+    private readonly AsyncLocal<OversizedResponse?> _watch = new();
+
+    /// <summary>Records the too-large responses of the requests sent from this async flow from now on.</summary>
+    public OversizedResponse Watch() => _watch.Value = new OversizedResponse();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var watch = _watch.Value;
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var original = response.Content;
         var perEvent = original.Headers.ContentType?.MediaType == "text/event-stream";
@@ -16,10 +23,12 @@ internal sealed class ResponseSizeLimitHandler(HttpMessageHandler inner, long li
         {
             // Refused before a byte is read, with the size the server declared.
             response.Dispose();
-            throw new ResponseTooLargeException(0, limit, declared);
+            var refused = new ResponseTooLargeException(0, limit, declared);
+            watch?.Record(refused);
+            throw refused;
         }
 
-        response.Content = new BoundedContent(original, limit, perEvent);
+        response.Content = new BoundedContent(original, limit, perEvent, watch);
         return response;
     }
 
@@ -28,12 +37,14 @@ internal sealed class ResponseSizeLimitHandler(HttpMessageHandler inner, long li
         private readonly HttpContent _original;
         private readonly long _limit;
         private readonly bool _perEvent;
+        private readonly OversizedResponse? _watch;
 
-        public BoundedContent(HttpContent original, long limit, bool perEvent)
+        public BoundedContent(HttpContent original, long limit, bool perEvent, OversizedResponse? watch)
         {
             _original = original;
             _limit = limit;
             _perEvent = perEvent;
+            _watch = watch;
             foreach (var header in original.Headers)
             {
                 Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -41,7 +52,8 @@ internal sealed class ResponseSizeLimitHandler(HttpMessageHandler inner, long li
         }
 
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new BoundedReadStream(await _original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _limit, _perEvent, _original.Headers.ContentLength);
+            new BoundedReadStream(await _original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _limit, _perEvent,
+                _original.Headers.ContentLength, onTooLarge: _watch is null ? null : _watch.Record);
 
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 

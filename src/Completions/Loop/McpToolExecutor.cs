@@ -62,6 +62,7 @@ internal sealed partial class McpToolExecutor(
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.ToolCallTimeout);
+        var oversize = tool.Connection.WatchResponseSize();
         try
         {
             CallToolResult result;
@@ -78,6 +79,7 @@ internal sealed partial class McpToolExecutor(
                 {
                     case McpToolResolver.ServerOutcome.Connected renewed:
                         tool.Session.Replace(renewed.Connection);
+                        oversize = renewed.Connection.WatchResponseSize();
                         result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
                         break;
                     case McpToolResolver.ServerOutcome.NeedsLogin login:
@@ -109,7 +111,7 @@ internal sealed partial class McpToolExecutor(
             return Failed(ToolCallStatus.TimedOut,
                 $"the tool did not answer within {settings.ToolCallTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
         }
-        catch (Exception ex) when (FindTooLarge(ex) is { } tooLarge)
+        catch (Exception ex) when ((oversize.Exception ?? FindTooLarge(ex)) is { } tooLarge)
         {
             // The session is fine: only this response was cut off, and its connection closed.
             var note = MarkdownRenderer.ResultTooLarge(tooLarge.BytesRead, tooLarge.DeclaredLength, tooLarge.Limit);

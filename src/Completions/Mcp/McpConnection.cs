@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Limits;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -10,7 +11,12 @@ namespace McpSubAgent.Completions.Mcp;
 /// <see cref="CompletionsOptions.ToolListCacheDuration"/> or when the server sends <c>notifications/tools/list_changed</c>.
 /// </summary>
 internal sealed class McpConnection(
-    McpClient client, McpConnectionKey key, ChallengeRecordingHandler challenges, string? authorization, TimeProvider timeProvider)
+    McpClient client,
+    McpConnectionKey key,
+    ChallengeRecordingHandler challenges,
+    ResponseSizeLimitHandler sizeLimit,
+    string? authorization,
+    TimeProvider timeProvider)
     : IAsyncDisposable
 {
     private readonly SemaphoreSlim _toolsLock = new(1, 1);
@@ -23,6 +29,12 @@ internal sealed class McpConnection(
 
     /// <summary>The server's last authentication challenge on this connection (401, or 403 <c>insufficient_scope</c>).</summary>
     public ChallengeRecordingHandler Challenges { get; } = challenges;
+
+    /// <summary>
+    /// Notes a response of the calls that follow in this async flow that was too large to read, since the MCP client
+    /// reports it only as a reply that never came.
+    /// </summary>
+    public OversizedResponse WatchResponseSize() => sizeLimit.Watch();
 
     /// <summary>The <c>Authorization</c> value this connection sends, if any: what the server refused when it answers 401.</summary>
     public string? Authorization { get; } = authorization;

@@ -106,8 +106,8 @@ internal sealed partial class McpConnectionPool(
     private async Task<McpConnection> ConnectAsync(McpConnectionKey key, IReadOnlyDictionary<string, string> headers)
     {
         var settings = options.Value;
-        var challenges = new ChallengeRecordingHandler(
-            new ResponseSizeLimitHandler(handlerFactory.CreateHandler(HttpClientName), settings.MaxToolResultBytes));
+        var sizeLimit = new ResponseSizeLimitHandler(handlerFactory.CreateHandler(HttpClientName), settings.MaxToolResultBytes);
+        var challenges = new ChallengeRecordingHandler(sizeLimit);
 
         // Streams (SSE, long tool calls) outlive any fixed HTTP timeout; the engine's own timeouts bound each call.
         var httpClient = new HttpClient(challenges, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
@@ -145,7 +145,7 @@ internal sealed partial class McpConnectionPool(
         try
         {
             var client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
-            connection = new McpConnection(client, key, challenges, headers.GetValueOrDefault("Authorization"), timeProvider);
+            connection = new McpConnection(client, key, challenges, sizeLimit, headers.GetValueOrDefault("Authorization"), timeProvider);
             LogConnected(_logger, key.ServerUrl);
             return connection;
         }

@@ -126,7 +126,6 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
 
     private async Task PumpAsync(StartedRun run, ChatCompletionChunkWriter chunks, PipeWriter writer, CancellationTokenSource runCancellation, CancelOnDisposeStream stream)
     {
-        Exception? failure = null;
         try
         {
             await using (run)
@@ -140,13 +139,13 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            // A stream that ends without [DONE] tells the SDK the answer is incomplete.
+            // The error event is written; the reader gets it, then an IOException where the stream ends.
             LogStreamFailed(_logger, ex);
-            failure = ex;
+            stream.Failed(ex);
         }
         finally
         {
-            await writer.CompleteAsync(failure);
+            await writer.CompleteAsync();
             stream.RunEnded();
             runCancellation.Dispose();
         }
@@ -215,9 +214,16 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
     {
         private int _disposed;
         private volatile bool _runEnded;
+        private volatile Exception? _failure;
 
         /// <summary>Once the run is over, closing the stream has nothing left to cancel.</summary>
         public void RunEnded() => _runEnded = true;
+
+        /// <summary>
+        /// The run failed after the stream began: the reader first gets every event written (the error event included),
+        /// then an <see cref="IOException"/> where the stream would end, so no client takes the answer for complete.
+        /// </summary>
+        public void Failed(Exception failure) => _failure = failure;
 
         public override bool CanRead => true;
 
@@ -229,12 +235,17 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => EndOrFail(inner.Read(buffer, offset, count));
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            EndOrFail(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int EndOrFail(int read) => read == 0 && _failure is { } failure
+            ? throw new IOException($"The answer is incomplete: {failure.Message}", failure)
+            : read;
 
         public override void Flush()
         {

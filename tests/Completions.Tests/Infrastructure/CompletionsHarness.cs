@@ -121,6 +121,33 @@ internal sealed class CompletionsHarness : IAsyncDisposable
         return new StreamedAnswer(chunks);
     }
 
+    /// <summary>
+    /// Posts a streaming request that is expected to fail after it began: returns the events read (the error event
+    /// included) and the exception reading ended with; fails when the stream ends normally or with [DONE].
+    /// </summary>
+    public async Task<(List<JsonObject> Events, Exception Failure)> StreamUntilFailureAsync(JsonObject body)
+    {
+        using var response = await PostAsync(body);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var events = new List<JsonObject>();
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await foreach (var item in SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken))
+            {
+                Assert.NotEqual("[DONE]", item.Data);
+                events.Add(JsonNode.Parse(item.Data)!.AsObject());
+            }
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            return (events, ex);
+        }
+
+        Assert.Fail("the stream ended as if the answer were complete");
+        return default;
+    }
+
     /// <summary>Posts a non-streaming request and returns the completion.</summary>
     public async Task<JsonObject> CompleteAsync(JsonObject body)
     {

@@ -37,7 +37,10 @@ public sealed class EngineEventsTests
         var events = await RunAsync(h, request);
 
         var kinds = events.Where(e => e is not ContentDelta).Select(e => e.GetType().Name).ToList();
-        Assert.Equal([nameof(ToolCallStarted), nameof(ToolCallCompleted), nameof(RoundCompleted), nameof(CompletionFinished)], kinds);
+        Assert.Equal([nameof(RunStarted), nameof(ToolRoundStarting), nameof(ToolCallStarted), nameof(ToolCallCompleted), nameof(RoundCompleted),
+            nameof(CompletionFinished)], kinds);
+        var starting = events.OfType<ToolRoundStarting>().Single();
+        Assert.Equal("c1", (string?)starting.AssistantMessage["tool_calls"]![0]!["id"]);
         var started = events.OfType<ToolCallStarted>().Single().Call;
         Assert.Equal("add", started.ToolName);
         Assert.Equal("mcp_127-0-0-1_add", started.FunctionName);

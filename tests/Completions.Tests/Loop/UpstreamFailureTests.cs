@@ -49,17 +49,19 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
-    public async Task FailureInALaterRound_Streaming_EndsTheAnswerWithAnErrorLine()
+    public async Task FailureInALaterRound_Streaming_EndsWithAnErrorEventAndAnIncompleteStream()
     {
         await using var h = await CompletionsHarness.StartAsync(o => o.UpstreamMaxRetries = 0);
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_echo", """{"text":"a"}""")), LlmReply.Error(500, "overloaded"));
 
-        var answer = await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
+        var (events, failure) = await h.StreamUntilFailureAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
 
-        Assert.Contains("echo: a", answer.Content);
-        Assert.Contains("**Error**: The upstream LLM answered 500", answer.Content);
-        Assert.Contains("overloaded", answer.Content);
-        Assert.Equal("stop", answer.FinishReasons.Last(r => r is not null));
+        Assert.Contains("echo: a", string.Concat(events.Select(e => (string?)e["choices"]?[0]?["delta"]?["content"])));
+        var error = events[^1]["error"] ?? throw new Xunit.Sdk.XunitException(string.Join("\n", events.Select(e => e.ToJsonString())));
+        Assert.Contains("The upstream LLM answered 500", (string?)error["message"]);
+        Assert.Contains("overloaded", (string?)error["message"]);
+        Assert.DoesNotContain(events, e => e["choices"]?[0]?["finish_reason"] is JsonValue);
+        Assert.IsType<McpSubAgent.Completions.Upstream.UpstreamException>(Assert.IsType<IOException>(failure).InnerException);
     }
 
     [Fact]
@@ -74,15 +76,52 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
-    public async Task StreamBreaksOff_AnswerEndsWithAnErrorLine()
+    public async Task StreamBreaksOff_TheCallerSeesAFailureNotAnAnswer()
     {
         await using var h = await CompletionsHarness.StartAsync();
         h.Llm.Enqueue(LlmReply.Text("this answer will be cut off somewhere in the middle") with { AbortAfterChunks = 4 });
 
-        var answer = await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
+        var (events, failure) = await h.StreamUntilFailureAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
 
-        Assert.Contains("**Error**: The upstream LLM's stream broke off", answer.Content);
-        Assert.Equal("stop", answer.FinishReasons.Last(r => r is not null));
+        Assert.Contains("The upstream LLM's stream broke off", (string?)events[^1]["error"]!["message"]);
+        Assert.DoesNotContain(events, e => e["choices"]?[0]?["finish_reason"] is JsonValue);
+        Assert.NotNull(failure);
+    }
+
+    [Fact]
+    public async Task EmptyBody_IsAnError_NotAnEmptyAnswer()
+    {
+        await using var h = await CompletionsHarness.StartAsync(o => o.UpstreamMaxRetries = 0);
+        h.Llm.Enqueue(LlmReply.Raw(200, "", "text/event-stream"));
+
+        using var response = await h.PostAsync(CompletionsHarness.Body("go", stream: false, h.McpTool()));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("broke off", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StreamEndingCleanlyWithoutAFinish_IsAnError()
+    {
+        await using var h = await CompletionsHarness.StartAsync(o => o.UpstreamMaxRetries = 0);
+        h.Llm.Enqueue(LlmReply.Raw(200,
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"half an ans\"}}]}\n\n", "text/event-stream"));
+
+        using var response = await h.PostAsync(CompletionsHarness.Body("go", stream: false, h.McpTool()));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DoneWithNothingBeforeIt_IsAnEmptyAnswerError()
+    {
+        await using var h = await CompletionsHarness.StartAsync(o => o.UpstreamMaxRetries = 0);
+        h.Llm.Enqueue(LlmReply.Raw(200, "data: [DONE]\n\n", "text/event-stream"));
+
+        using var response = await h.PostAsync(CompletionsHarness.Body("go", stream: false, h.McpTool()));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("was empty", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
