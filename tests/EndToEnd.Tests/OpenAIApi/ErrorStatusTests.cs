@@ -167,7 +167,8 @@ public sealed class ErrorStatusTests
         var token = await h.SignInAsync($"errors-{upstreamStatus}@example.com");
         h.Llm.Enqueue(LlmReply.Error(upstreamStatus, "the upstream broke"));
 
-        using var response = await h.PostAsync(token, h.Body("x", stream: true));
+        // A plain answer waits for the upstream, so its failure is the status; a stream has begun by then (see LiveStreamTests).
+        using var response = await h.PostAsync(token, h.Body("x", stream: false));
 
         var error = await OpenAIApiHarness.AssertErrorAsync(response, expected);
         Assert.Equal(1, h.Llm.RequestCount);

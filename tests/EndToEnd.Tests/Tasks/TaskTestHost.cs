@@ -35,10 +35,10 @@ internal sealed class TaskTestHost : IAsyncDisposable
     public Dictionary<string, string?> Settings { get; }
 
     public static async Task<TaskTestHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestMcpServerOptions? mcpOptions = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
-        var downstream = await TestMcpServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var downstream = await TestMcpServer.StartAsync(mcpOptions, TestContext.Current.CancellationToken);
         var all = new Dictionary<string, string?>
         {
             ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,

@@ -187,6 +187,14 @@ public sealed class TestMcpServer : IAsyncDisposable
             _tools.Add(tool);
         }
 
+        if (_options.SideEffectTools)
+        {
+            foreach (var tool in TestTools.SideEffects(_options.TimeProvider, _stopping.Token))
+            {
+                _tools.Add(tool);
+            }
+        }
+
         for (var i = 0; i < _options.GeneratedToolCount; i++)
         {
             var name = "generated_tool_" + i.ToString("D3", CultureInfo.InvariantCulture);

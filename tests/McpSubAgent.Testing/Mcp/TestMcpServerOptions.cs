@@ -27,6 +27,12 @@ public sealed class TestMcpServerOptions
     /// </summary>
     public string? RequiredBearerToken { get; set; }
 
+    /// <summary>
+    /// Adds two slow tools that write: <c>send_slowly</c> (neither read-only nor idempotent, like sending an e-mail) and
+    /// <c>put_slowly</c> (idempotent, like setting a value); both take <c>milliseconds</c> and honour cancellation.
+    /// </summary>
+    public bool SideEffectTools { get; set; }
+
     /// <summary>Clock for <see cref="RecordedToolCall.At"/> and the delay of the <c>slow</c> tool.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

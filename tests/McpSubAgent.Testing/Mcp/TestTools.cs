@@ -80,6 +80,36 @@ internal static class TestTools
             Options("json", "Returns a JSON object as text."));
     }
 
+    /// <summary>Slow tools that write: one that must not run twice, one that may (see <see cref="TestMcpServerOptions.SideEffectTools"/>).</summary>
+    public static IEnumerable<McpServerTool> SideEffects(TimeProvider timeProvider, CancellationToken stopping)
+    {
+        yield return McpServerTool.Create(
+            async ([Description("How long sending takes, in milliseconds.")] int milliseconds, CancellationToken cancellationToken) =>
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(milliseconds), timeProvider, linked.Token);
+                return "sent";
+            },
+            new McpServerToolCreateOptions
+            {
+                Name = "send_slowly", Description = "Sends a message (slowly); sending twice sends two messages.",
+                ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true,
+            });
+
+        yield return McpServerTool.Create(
+            async ([Description("How long storing takes, in milliseconds.")] int milliseconds, CancellationToken cancellationToken) =>
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(milliseconds), timeProvider, linked.Token);
+                return "stored";
+            },
+            new McpServerToolCreateOptions
+            {
+                Name = "put_slowly", Description = "Stores a value (slowly); storing it again changes nothing.",
+                ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false,
+            });
+    }
+
     /// <summary>A parameterless tool that returns <paramref name="result"/>.</summary>
     public static McpServerTool Constant(string name, string description, string result) =>
         McpServerTool.Create(() => result, Options(name, description));

@@ -1,0 +1,70 @@
+using McpSubAgent.Testing.Llm;
+
+namespace McpSubAgent.EndToEnd.Tests.Tasks;
+
+/// <summary>One user's stalled or numerous tasks neither starve other users nor hold workers for ever.</summary>
+public sealed class TaskFairnessTests
+{
+    [Fact]
+    public async Task FourStalledTasksOfOneUser_AnotherUsersTaskCompletesPromptly_AndTheDeadlineEndsTheStalledOnes()
+    {
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tasks:WorkerConcurrency"] = "4",
+            ["Tasks:PollInterval"] = "00:00:00.100",
+            ["Completions:MaxRunDuration"] = "00:00:06",
+        });
+        var stalled = await harness.SignInAsync("fair-stalled@example.com");
+        var prompt = await harness.SignInAsync("fair-prompt@example.com");
+
+        // An upstream that never answers A's prompts; B's get an answer at once.
+        harness.Llm.Responder = request => ((string?)request.Messages[^1]?["content"])?.StartsWith("stall", StringComparison.Ordinal) == true
+            ? LlmReply.Text("never") with { DelayBeforeHeaders = TimeSpan.FromMinutes(5) }
+            : LlmReply.Text("done for B");
+        var stalledIds = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            stalledIds.Add((await harness.StartTaskAsync(stalled, $"stall {i}", servers: [])).GetProperty("task_id").GetString()!);
+        }
+
+        await TaskTestHost.WaitUntilAsync(() => harness.Llm.RequestCount >= 3, "A's tasks calling the upstream");
+        var started = TimeProvider.System.GetTimestamp();
+        var other = (await harness.StartTaskAsync(prompt, "answer me", servers: [])).GetProperty("task_id").GetString()!;
+
+        var done = await TaskTestHost.WaitForStatusAsync(prompt, other, "completed", TimeSpan.FromSeconds(4));
+        Assert.Contains("done for B", done.GetProperty("output").GetString(), StringComparison.Ordinal);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(4));
+
+        // A holds three of the four workers (the default share of 0.75); its fourth task waits for one of them.
+        Assert.Equal(3, harness.Llm.Requests.Count(r => ((string?)r.Messages[^1]?["content"])?.StartsWith("stall", StringComparison.Ordinal) == true));
+
+        // The deadline frees the stalled workers: each of A's tasks fails with the reason instead of holding a slot.
+        foreach (var id in stalledIds)
+        {
+            var failed = await TaskTestHost.WaitForStatusAsync(stalled, id, "failed", TimeSpan.FromSeconds(30));
+            Assert.Contains("MaxRunDuration", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task UserAtTheLimitOfPendingTasks_CannotStartAnother_UntilOneEnds()
+    {
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tasks:MaxPendingTasksPerUser"] = "2",
+        });
+        var client = await harness.SignInAsync("pending-limit@example.com");
+        harness.Llm.Responder = _ => LlmReply.Text("slow") with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) };
+        var first = (await harness.StartTaskAsync(client, "one", servers: [])).GetProperty("task_id").GetString()!;
+        await harness.StartTaskAsync(client, "two", servers: []);
+
+        var refused = await TaskTestHost.CallRawAsync(client, "start_agent_task", new() { ["prompt"] = "three", ["mcp_servers"] = Array.Empty<string>() });
+
+        Assert.True(refused.IsError);
+        Assert.Contains("the limit is 2", TaskTestHost.Text(refused), StringComparison.Ordinal);
+
+        await TaskTestHost.CallAsync(client, "cancel_agent_task", new() { ["task_id"] = first });
+        var third = await TaskTestHost.CallRawAsync(client, "start_agent_task", new() { ["prompt"] = "three", ["mcp_servers"] = Array.Empty<string>() });
+        Assert.True(third.IsError != true, TaskTestHost.Text(third));
+    }
+}
