@@ -24,10 +24,14 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
     private readonly IOptions<CompletionsOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Lock _innerHandlerLock = new();
 
-    /// <summary>Creates the handler; its inner handler defaults to a new <see cref="SocketsHttpHandler"/>.</summary>
+    /// <summary>
+    /// Creates the handler. Registered through <c>IHttpClientFactory</c>
+    /// (<c>AddHttpClient(…).AddHttpMessageHandler&lt;McpCompletionsHandler&gt;()</c>) it sends on through the factory's
+    /// handlers; used on its own (<c>new HttpClient(handler)</c>) it sends through a <see cref="SocketsHttpHandler"/> of its own.
+    /// </summary>
     public McpCompletionsHandler(McpCompletionsEngine engine, IOptions<CompletionsOptions> options, TimeProvider timeProvider, ILogger<McpCompletionsHandler> logger)
-        : base(new SocketsHttpHandler())
     {
         _engine = engine;
         _options = options;
@@ -39,6 +43,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        EnsureInnerHandler();
         if (request.Method != HttpMethod.Post || request.Content is null
             || request.RequestUri?.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) != true)
         {
@@ -148,6 +153,20 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
             await writer.CompleteAsync();
             stream.RunEnded();
             runCancellation.Dispose();
+        }
+    }
+
+    /// <summary>A handler used without a factory gets its own connection handler, before its first request.</summary>
+    private void EnsureInnerHandler()
+    {
+        if (InnerHandler is not null)
+        {
+            return;
+        }
+
+        lock (_innerHandlerLock)
+        {
+            InnerHandler ??= new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         }
     }
 

@@ -14,7 +14,9 @@ internal static class AgentExtensions
     public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UpstreamOptions>().BindConfiguration("");
-        builder.Services.AddHttpClient(UpstreamHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // The providers' clients live as long as the process: pooled connections are renewed so DNS changes are seen.
+        builder.Services.AddHttpClient(UpstreamHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddOptions<Dictionary<string, ProviderEndpoint>>().BindConfiguration(ProvidersSectionName);
         builder.Services.AddSingleton<UpstreamProviders>();
         builder.Services.AddSingleton<IChatCompletionsUpstream, ProviderRouter>();
