@@ -44,7 +44,7 @@ public static class ChatCompletionSseWriter
                 foreach (var chunk in chunks.ToChunks(new ContentDelta(MarkdownRenderer.Error(failure), FromModel: false))
                     .Concat(chunks.ToChunks(new CompletionFinished("stop", RunOutcome.Failed, usageSoFar, []))))
                 {
-                    yield return new SseItem<string>(chunk.ToJsonString());
+                    yield return new SseItem<string>(chunk.ToJsonString(ReadableJson.Compact));
                 }
 
                 break;
@@ -62,7 +62,7 @@ public static class ChatCompletionSseWriter
 
             foreach (var chunk in chunks.ToChunks(current))
             {
-                yield return new SseItem<string>(chunk.ToJsonString());
+                yield return new SseItem<string>(chunk.ToJsonString(ReadableJson.Compact));
             }
         }
 

@@ -32,8 +32,10 @@ public sealed class ChatPageBrowserTests
         var nodeFolder = SourceTree.Path("tests", "EndToEnd.Tests", "ChatPage", "node");
         Assert.True(
             Directory.Exists(Path.Combine(nodeFolder, "node_modules", "playwright-core")),
-            $"playwright-core is not installed: run `npm ci` in {nodeFolder} (CI does it in .ci/run).");
-        Assert.True(File.Exists("/usr/bin/chromium"), "Chromium is not installed: `apt-get install chromium` (CI does it in .ci/run).");
+            $"playwright-core is not installed: run `npm ci` in {nodeFolder} (building this test project does it).");
+        Assert.True(
+            File.Exists("/usr/bin/chromium"),
+            "The chat page browser test needs Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (building this test project as root does it).");
 
         await using var harness = await ChatPageHarness.StartAsync();
         harness.Llm.Responder = Respond;

@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using McpSubAgent.Testing.Llm;
+
+namespace McpSubAgent.EndToEnd.Tests.OpenAIApi;
+
+/// <summary>
+/// Text with markup characters and non-ASCII comes out of <c>/v1</c> as it went in: in the markdown of tool calls and
+/// results, and in the JSON of the response itself (no <c>\u003C</c> or <c>\u00E9</c> for people reading it with curl).
+/// </summary>
+public sealed class ReadableJsonTests
+{
+    private const string Text = "a->b & <i> café 日本 it's";
+
+    [Fact]
+    public async Task ChatCompletion_ArgumentsResultAndAnswerWithMarkupAndNonAscii_AreWrittenAsTheyAre()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("readable@example.com");
+        var arguments = new JsonObject { ["text"] = Text }.ToJsonString();
+        h.Llm.Enqueue(
+            LlmReply.ToolCalls(new LlmToolCall("call_1", OpenAIApiHarness.EchoTool, arguments)),
+            LlmReply.Text($"Echoed: {Text}"),
+            LlmReply.ToolCalls(new LlmToolCall("call_2", OpenAIApiHarness.EchoTool, arguments)),
+            LlmReply.Text($"Echoed: {Text}"));
+
+        using var response = await h.PostAsync(token, h.Body("Echo it."));
+        var raw = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var streamed = await h.PostAsync(token, h.Body("Echo it.", stream: true));
+        var stream = await streamed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(response.IsSuccessStatusCode, raw);
+        var content = (string)JsonNode.Parse(raw)!["choices"]![0]!["message"]!["content"]!;
+        Assert.Contains($"\"text\": \"{Text}\"", content, StringComparison.Ordinal);
+        Assert.Contains($"echo: {Text}", content, StringComparison.Ordinal);
+        Assert.EndsWith($"Echoed: {Text}", content, StringComparison.Ordinal);
+        Assert.Contains($"Echoed: {Text}", raw, StringComparison.Ordinal);
+
+        // The stream carries the tool blocks whole (the model's text comes in pieces).
+        foreach (var body in new[] { raw, stream })
+        {
+            Assert.Contains($"echo: {Text}", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("\\u", body, StringComparison.Ordinal);
+        }
+    }
+}
