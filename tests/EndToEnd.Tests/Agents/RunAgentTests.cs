@@ -112,7 +112,7 @@ public sealed class RunAgentTests
 
         // The SDK sends notifications as they are reported, not necessarily in order.
         Assert.Equal(3, messages.Count);
-        Assert.Contains("Calling add on 127.0.0.1", messages);
+        Assert.Contains($"Calling add on {h.Downstream.Endpoint.Authority}", messages);
         Assert.Contains("Round 1 done", messages);
         Assert.Contains(messages, m => m.StartsWith("add returned after ", StringComparison.Ordinal));
     }
