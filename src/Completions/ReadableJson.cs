@@ -8,7 +8,8 @@ namespace McpSubAgent.Completions;
 /// responses. System.Text.Json's default encoder writes non-ASCII and <c>&lt;&gt;&amp;'</c> as <c>\uXXXX</c> so that
 /// JSON pasted into HTML cannot close a script element; these texts are never put into HTML as they are (responses go
 /// out as <c>application/json</c> or <c>text/event-stream</c>, and the markdown is fenced here and sanitised where it is
-/// rendered, by DOMPurify on the chat page), so they keep their characters.
+/// rendered, by DOMPurify on the chat page), so they keep their characters. (The encoder still writes characters
+/// outside the Basic Multilingual Plane, such as emoji, as surrogate escapes.)
 /// </summary>
 internal static class ReadableJson
 {
