@@ -137,7 +137,7 @@ public sealed class ChatPageBrowserTests
         var payloadAnswer = root.GetProperty("payloadAnswer").GetString()!;
         Assert.Contains(PayloadAnswer, payloadAnswer, StringComparison.Ordinal);
         Assert.Contains("echo: <script>window.__chatXss", payloadAnswer, StringComparison.Ordinal);
-        Assert.Equal(3, harness.Open.CallCount("echo")); // hello, the payload, and the long story
+        Assert.Equal(4, harness.Open.CallCount("echo")); // hello, the payload, and two for the long story
 
         // The conversation was kept under its first message and came back after a reload: three questions, three answers.
         Assert.Contains(EchoPrompt, Strings(root.GetProperty("conversationTitles")));
@@ -213,7 +213,9 @@ public sealed class ChatPageBrowserTests
         return prompt switch
         {
             EchoPrompt when echo is not null => LlmReply.ToolCalls(new LlmToolCall("call_echo", echo, """{"text":"hello"}""")),
-            LongPrompt when echo is not null => LlmReply.ToolCalls(new LlmToolCall("call_long", echo, """{"text":"a long story"}""")),
+            // Two calls at once: their blocks arrive together, a bigger step than one line of text.
+            LongPrompt when echo is not null => LlmReply.ToolCalls(
+                new LlmToolCall("call_long_1", echo, """{"text":"a long story"}"""), new LlmToolCall("call_long_2", echo, """{"text":"another one"}""")),
             GatedPrompt when tasks is not null => LlmReply.ToolCalls(new LlmToolCall("call_tasks", tasks, """{"limit":5}""")),
             PayloadPrompt when echo is not null => LlmReply.ToolCalls(
                 new LlmToolCall("call_payload", echo, new JsonObject { ["text"] = Payload }.ToJsonString())),
