@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Providers;
-using Microsoft.Extensions.Configuration;
 
 namespace McpSubAgent.EndToEnd.Tests.Operations;
 
@@ -108,18 +106,10 @@ public sealed partial class DocumentationTests
     /// <summary>Every setting key of the options classes (as docs/configuration.md names them), with its default as text.</summary>
     private static Dictionary<string, string?> SettingsInCode()
     {
-        var assemblies = new[] { typeof(Program).Assembly, typeof(McpSubAgent.IdentityProvider.IdentityProviderOptions).Assembly, typeof(McpSubAgent.Completions.CompletionsOptions).Assembly };
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var type in assemblies.SelectMany(a => a.GetTypes())
-            .Where(t => t is { IsClass: true, IsAbstract: false } && t.Name.EndsWith("Options", StringComparison.Ordinal) && t.GetConstructor(Type.EmptyTypes) is not null))
+        foreach (var (key, property) in ConfigurationReferenceTests.OptionsSettings())
         {
-            var section = type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as string;
-            var defaults = Activator.CreateInstance(type);
-            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                var name = property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name;
-                settings[string.IsNullOrEmpty(section) ? name : $"{section}:{name}"] = Text(property.GetValue(defaults));
-            }
+            settings[key] = Text(property.GetValue(Activator.CreateInstance(property.DeclaringType!)));
         }
 
         // Read outside options classes: the connection string, the Data Protection certificate, Kestrel's address.
