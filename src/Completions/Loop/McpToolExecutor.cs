@@ -53,7 +53,7 @@ internal sealed partial class McpToolExecutor(
 
         // The call's own block was shown when it started; this is what follows it.
         ToolExecution Failed(ToolCallStatus status, string message) => new(call, status, $"Error: {message}",
-            MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), timeProvider.GetElapsedTime(started));
+            MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Authority}): {message}"), timeProvider.GetElapsedTime(started));
 
         if (!TryParseArguments(call.Arguments, out var arguments, out var argumentError))
         {
@@ -84,9 +84,9 @@ internal sealed partial class McpToolExecutor(
                         break;
                     case McpToolResolver.ServerOutcome.NeedsLogin login:
                         return Failed(ToolCallStatus.Failed,
-                            $"{tool.Server.ServerUrl.Host} needs the user to log in again before this tool can run: {login.Link.Url.AbsoluteUri}");
+                            $"{tool.Server.ServerUrl.Authority} needs the user to log in again before this tool can run: {login.Link.Url.AbsoluteUri}");
                     default:
-                        return Failed(ToolCallStatus.Failed, $"{tool.Server.ServerUrl.Host} refused the call: {McpErrors.Describe(ex)}");
+                        return Failed(ToolCallStatus.Failed, $"{tool.Server.ServerUrl.Authority} refused the call: {McpErrors.Describe(ex)}");
                 }
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class McpToolExecutor(
             {
                 var message = string.IsNullOrWhiteSpace(text) ? "the tool reported an error" : text;
                 return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {message}",
-                    MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {message}"), duration);
+                    MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Authority}): {message}"), duration);
             }
 
             return new ToolExecution(call, ToolCallStatus.Succeeded, text,
@@ -116,7 +116,7 @@ internal sealed partial class McpToolExecutor(
             // The session is fine: only this response was cut off, and its connection closed.
             var note = MarkdownRenderer.ResultTooLarge(tooLarge.BytesRead, tooLarge.DeclaredLength, tooLarge.Limit);
             return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {note}",
-                MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Host}): {note}"), timeProvider.GetElapsedTime(started));
+                MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Authority}): {note}"), timeProvider.GetElapsedTime(started));
         }
         catch (Exception ex)
         {

@@ -71,7 +71,7 @@ public static class ChatCompletionSseWriter
 
                 foreach (var chunk in chunks.ToChunks(events.Current))
                 {
-                    await WriteDataAsync(destination, chunk.ToJsonString(), cancellationToken);
+                    await WriteDataAsync(destination, chunk.ToJsonString(ReadableJson.Compact), cancellationToken);
                 }
             }
         }
@@ -89,7 +89,7 @@ public static class ChatCompletionSseWriter
             ["param"] = error.Param,
             ["code"] = error.Code,
         },
-    }.ToJsonString();
+    }.ToJsonString(ReadableJson.Compact);
 
     private static async Task WriteDataAsync(Stream destination, string data, CancellationToken cancellationToken)
     {

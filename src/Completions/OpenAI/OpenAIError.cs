@@ -43,7 +43,7 @@ public sealed record OpenAIError(HttpStatusCode StatusCode, string Message, stri
             ["param"] = Param,
             ["code"] = Code,
         },
-    }.ToJsonString();
+    }.ToJsonString(ReadableJson.Compact);
 
     private static bool IsOpenAIErrorBody(string? body)
     {

@@ -16,10 +16,8 @@ namespace McpSubAgent.Completions.Rendering;
 /// </summary>
 internal static partial class MarkdownRenderer
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static string ToolCall(string toolName, Uri serverUrl, string arguments) =>
-        $"\n\n<details><summary>🔧 {Html(toolName)} ({Html(serverUrl.Host)})</summary>\n\n{Fence("json", PrettyJson(arguments) ?? arguments)}\n\n</details>";
+        $"\n\n<details><summary>🔧 {Html(toolName)} ({Html(serverUrl.Authority)})</summary>\n\n{Fence("json", PrettyJson(arguments) ?? arguments)}\n\n</details>";
 
     public static string ToolResult(CallToolResult result, int maxCharacters, int maxInlineImageBytes)
     {
@@ -48,7 +46,7 @@ internal static partial class MarkdownRenderer
 
         if (blocks.Count == 0 && result.StructuredContent is { } structured)
         {
-            var raw = JsonSerializer.Serialize(structured, Indented);
+            var raw = JsonSerializer.Serialize(structured, ReadableJson.Indented);
             size += raw.Length;
             blocks.Add(Truncated("json", raw, maxCharacters));
         }
@@ -72,11 +70,11 @@ internal static partial class MarkdownRenderer
     private static string LoginLinks(IReadOnlyList<McpLoginLink> links) =>
         "# MCP Server Authentication Required\n\n" +
         "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
-        string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Host)}](<{l.Url.AbsoluteUri}>)"));
+        string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Authority)}](<{l.Url.AbsoluteUri}>)"));
 
     /// <summary>A call that was under way when its run stopped and was not made again.</summary>
     public static string Interrupted(string toolName, Uri? serverUrl) =>
-        $"\n\n**Interrupted**: {Html(toolName)}{(serverUrl is null ? "" : $" ({Html(serverUrl.Host)})")} was running when the run stopped, " +
+        $"\n\n**Interrupted**: {Html(toolName)}{(serverUrl is null ? "" : $" ({Html(serverUrl.Authority)})")} was running when the run stopped, " +
         "and was not called again because the tool does not say that is safe. It may or may not have taken effect.\n\n";
 
     /// <summary>The note that replaces a tool result larger than the engine reads.</summary>
@@ -137,7 +135,7 @@ internal static partial class MarkdownRenderer
 
         try
         {
-            return JsonNode.Parse(text)?.ToJsonString(Indented);
+            return JsonNode.Parse(text)?.ToJsonString(ReadableJson.Indented);
         }
         catch (JsonException)
         {

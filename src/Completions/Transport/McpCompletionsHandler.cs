@@ -107,7 +107,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
                         aggregator.Add(e);
                     }
 
-                    return JsonResponse(HttpStatusCode.OK, aggregator.ToCompletion(id, model, created).ToJsonString(), request);
+                    return JsonResponse(HttpStatusCode.OK, aggregator.ToCompletion(id, model, created).ToJsonString(ReadableJson.Compact), request);
                 }
             }
             catch (Exception ex) when (OpenAIError.From(ex) is { } error)

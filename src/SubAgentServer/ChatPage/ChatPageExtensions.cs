@@ -1,6 +1,8 @@
+using McpSubAgent.Completions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace McpSubAgent.SubAgentServer.ChatPage;
@@ -49,6 +51,8 @@ internal static class ChatPageExtensions
         endpoints.MapGet("/", ServeIndexAsync).ExcludeFromDescription();
 
         var api = endpoints.MapGroup("/api/chat").AddEndpointFilter<ChatSessionFilter>();
+        api.MapGet("/settings", (IOptions<CompletionsOptions> completions) =>
+            TypedResults.Json(PageSettingsView.From(completions.Value), ChatPageJsonContext.Default.PageSettingsView));
         api.MapGet("/servers", ServersApi.ListAsync);
         api.MapPost("/servers", ServersApi.AddAsync);
         api.MapPatch("/servers/{id}", ServersApi.UpdateAsync);

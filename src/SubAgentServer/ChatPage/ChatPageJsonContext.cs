@@ -12,4 +12,5 @@ namespace McpSubAgent.SubAgentServer.ChatPage;
 [JsonSerializable(typeof(IReadOnlyList<ConversationSummary>))]
 [JsonSerializable(typeof(ConversationView))]
 [JsonSerializable(typeof(ConversationInput))]
+[JsonSerializable(typeof(PageSettingsView))]
 internal sealed partial class ChatPageJsonContext : JsonSerializerContext;

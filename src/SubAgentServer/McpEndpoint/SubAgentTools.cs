@@ -59,7 +59,7 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
                 var message = e switch
                 {
                     KeepAlive silent => $"Still working ({silent.Silence.TotalSeconds:0} s since the last step)",
-                    ToolCallStarted started => $"Calling {started.Call.ToolName} on {started.Call.ServerUrl.Host}",
+                    ToolCallStarted started => $"Calling {started.Call.ToolName} on {started.Call.ServerUrl.Authority}",
                     ToolCallCompleted done => $"{done.Call.ToolName} {(done.Status == ToolCallStatus.Succeeded ? "returned" : "failed")} after {done.Duration.TotalSeconds:0.#} s",
                     RoundCompleted round => $"Round {round.Round} done",
                     _ => null,
@@ -81,7 +81,7 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
                             Mode = "url",
                             Url = l.Url.AbsoluteUri,
                             ElicitationId = Guid.NewGuid().ToString("N"),
-                            Message = $"Sign in to {l.ServerUrl.Host} so the sub-agent can use its tools.",
+                            Message = $"Sign in to {l.ServerUrl.Authority} so the sub-agent can use its tools.",
                         }));
                 }
             }

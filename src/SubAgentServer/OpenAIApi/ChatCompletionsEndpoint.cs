@@ -112,7 +112,7 @@ internal static class ChatCompletionsEndpoint
                 return OpenAIErrorResult.From(error);
             }
 
-            return TypedResults.Text(aggregator.ToCompletion(id, model, created).ToJsonString(), "application/json");
+            return TypedResults.Text(aggregator.ToCompletion(id, model, created).ToJsonString(ReadableJson.Compact), "application/json");
         }
     }
 

@@ -24,14 +24,14 @@ internal static class ModelsEndpoint
             ["object"] = "list",
             ["data"] = new JsonArray([.. models.Select(m => (JsonNode)m.DeepClone())]),
         };
-        return TypedResults.Text(list.ToJsonString(), "application/json");
+        return TypedResults.Text(list.ToJsonString(ReadableJson.Compact), "application/json");
     }
 
     public static async Task<IResult> GetAsync(string id, ModelCatalog catalog, CancellationToken cancellationToken)
     {
         var models = await catalog.ListAsync(cancellationToken) ?? [];
         return models.FirstOrDefault(m => (string?)m["id"] == id) is { } model
-            ? TypedResults.Text(model.ToJsonString(), "application/json")
+            ? TypedResults.Text(model.ToJsonString(ReadableJson.Compact), "application/json")
             : OpenAIErrorResult.ModelNotFound(id);
     }
 }

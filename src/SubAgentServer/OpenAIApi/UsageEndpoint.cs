@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -83,7 +84,7 @@ internal static class UsageEndpoint
             ["data"] = data,
             ["total_tokens"] = found.Sum(r => r.TotalTokens),
         };
-        return TypedResults.Text(result.ToJsonString(), "application/json");
+        return TypedResults.Text(result.ToJsonString(ReadableJson.Compact), "application/json");
     }
 
     private static bool TryReadDate(string? text, DateOnly fallback, out DateOnly date)

@@ -40,7 +40,7 @@ internal static class AgentTaskMarkdown
 
         foreach (var link in task.LoginLinks)
         {
-            text.Append(CultureInfo.InvariantCulture, $"- [Sign in to {new Uri(link.ServerUrl).Host}]({link.Url})\n");
+            text.Append(CultureInfo.InvariantCulture, $"- [Sign in to {new Uri(link.ServerUrl).Authority}]({link.Url})\n");
         }
 
         if (task.Status == AgentTaskStatus.AuthRequired && task.LoginLinks.Count == 0)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using McpSubAgent.Completions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -54,7 +55,8 @@ internal static class AgentTaskPages
         }
 
         NoCaching(context.Response);
-        return TypedResults.Text(JsonSerializer.Serialize(task, AgentTaskJsonContext.Default.AgentTaskView), "application/json; charset=utf-8", Encoding.UTF8);
+        var json = JsonSerializer.SerializeToNode(task, AgentTaskJsonContext.Default.AgentTaskView)!.ToJsonString(ReadableJson.Compact);
+        return TypedResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8);
     }
 
     // Login links stay with the owner (get_agent_task): whoever completes one connects their downstream account to the

@@ -35,7 +35,7 @@ public sealed class CredentialPortTests
         Assert.Equal(0, h.Llm.RequestCount);
         Assert.Equal(0, h.Mcp.ListToolsCount);
         Assert.StartsWith("# MCP Server Authentication Required", answer.Content);
-        Assert.Contains("- [Authorize 127.0.0.1](<https://idp.example/connections/login/alice-abc>)", answer.Content);
+        Assert.Contains($"- [Authorize {h.Mcp.Endpoint.Authority}](<https://idp.example/connections/login/alice-abc>)", answer.Content);
         Assert.Contains("After authentication, retry your request.", answer.Content);
         var links = answer.Chunks.Single(c => c["mcp_login_required"] is not null)["mcp_login_required"]!.AsArray();
         Assert.Equal(h.Mcp.Endpoint.AbsoluteUri, (string?)links[0]!["server_url"]);

@@ -20,7 +20,7 @@ public sealed class CompletionLoopTests
         var answer = await h.StreamAsync(CompletionsHarness.Body("say hi", stream: true, h.McpTool()));
 
         Assert.Contains("Let me check. ", answer.Content);
-        Assert.Contains("<details><summary>🔧 echo (127.0.0.1)</summary>", answer.Content);
+        Assert.Contains($"<details><summary>🔧 echo ({h.Mcp.Endpoint.Authority})</summary>", answer.Content);
         Assert.Contains("```json\n{\n  \"text\": \"hi\"\n}\n```", answer.Content);
         Assert.Contains("<details><summary>Result (±2 tokens)</summary>", answer.Content);
         Assert.Contains("echo: hi", answer.Content);

@@ -153,7 +153,7 @@ public sealed class RunLimitsTests
         {
             text.Append(Encoding.UTF8.GetString(buffer, 0, read));
             var all = text.ToString();
-            blockAt ??= all.Contains("slow (127.0.0.1)", StringComparison.Ordinal) ? SecondsSince(started) : null;
+            blockAt ??= all.Contains($"slow ({h.Mcp.Endpoint.Authority})", StringComparison.Ordinal) ? SecondsSince(started) : null;
             resultAt ??= all.Contains("slept 1500 ms", StringComparison.Ordinal) ? SecondsSince(started) : null;
         }
 

@@ -13,7 +13,7 @@ public sealed class ToolFailureTests
 
         var answer = await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
 
-        Assert.Contains("**Error**: fail (127.0.0.1): disk full", answer.Content);
+        Assert.Contains($"**Error**: fail ({h.Mcp.Endpoint.Authority}): disk full", answer.Content);
         Assert.Equal("Error: disk full", (string?)h.Llm.Requests[1].Messages[^1]!["content"]);
         Assert.EndsWith("sorry", answer.Content);
     }
@@ -29,7 +29,7 @@ public sealed class ToolFailureTests
         var toolMessage = (string)h.Llm.Requests[1].Messages[^1]!["content"]!;
         Assert.StartsWith("Error: ", toolMessage);
         Assert.Contains("kaboom", toolMessage);
-        Assert.Contains("**Error**: crash (127.0.0.1)", answer.Content);
+        Assert.Contains($"**Error**: crash ({h.Mcp.Endpoint.Authority})", answer.Content);
         Assert.EndsWith("noted", answer.Content);
     }
 
@@ -56,7 +56,7 @@ public sealed class ToolFailureTests
 
         Assert.Equal(0, h.Mcp.CallCount("echo"));
         Assert.Contains("the arguments are not valid JSON", (string)h.Llm.Requests[1].Messages[^1]!["content"]!);
-        Assert.Contains("**Error**: echo (127.0.0.1): the arguments are not valid JSON", answer.Content);
+        Assert.Contains($"**Error**: echo ({h.Mcp.Endpoint.Authority}): the arguments are not valid JSON", answer.Content);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class ToolFailureTests
 
         var answer = await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
 
-        Assert.Contains("**Error**: echo (127.0.0.1)", answer.Content);
+        Assert.Contains($"**Error**: echo ({h.Mcp.Endpoint.Authority})", answer.Content);
         Assert.StartsWith("Error: ", (string)h.Llm.Requests[1].Messages[^1]!["content"]!);
         Assert.EndsWith("the server is gone", answer.Content);
     }

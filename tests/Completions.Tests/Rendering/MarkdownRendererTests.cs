@@ -20,6 +20,36 @@ public sealed class MarkdownRendererTests
     }
 
     [Fact]
+    public void ToolCall_ArgumentsWithMarkupAndNonAscii_AreShownAsTheyAre()
+    {
+        var markdown = MarkdownRenderer.ToolCall("echo", Server, """{"text":"a->b & <i> caf\u00e9 \u65e5\u672c it\u0027s"}""");
+
+        Assert.Contains("```json\n{\n  \"text\": \"a->b & <i> café 日本 it's\"\n}\n```", markdown);
+    }
+
+    [Fact]
+    public void ToolResult_JsonWithMarkupAndNonAscii_IsShownAsItIs()
+    {
+        var markdown = MarkdownRenderer.ToolResult(Result(new TextContentBlock { Text = """["a->b & <i> café 日本 it's"]""" }), 4000, 1000);
+
+        Assert.Contains("\"a->b & <i> café 日本 it's\"", markdown);
+    }
+
+    [Theory]
+    [InlineData("http://localhost:5123/mcp", "localhost:5123")]
+    [InlineData("https://tools.example:443/mcp", "tools.example")]
+    public void ToolCallAndLoginLinks_NameTheServerWithItsPortWhenNotTheDefault(string server, string label)
+    {
+        var serverUrl = new Uri(server);
+
+        var call = MarkdownRenderer.ToolCall("echo", serverUrl, "{}");
+        var login = MarkdownRenderer.LoginRequired([new McpLoginLink(serverUrl, new Uri("https://us.example/connections/login/x"))]);
+
+        Assert.Contains($"🔧 echo ({label})</summary>", call);
+        Assert.Contains($"[Authorize {label}]", login);
+    }
+
+    [Fact]
     public void Error_MessageWithScript_IsEscaped()
     {
         var markdown = MarkdownRenderer.Error("it's <script>alert(1)</script> & more");

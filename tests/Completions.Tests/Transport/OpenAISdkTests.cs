@@ -50,7 +50,7 @@ public sealed class OpenAISdkTests
             }
         }
 
-        Assert.Contains("🔧 add (127.0.0.1)", text.ToString());
+        Assert.Contains($"🔧 add ({h.Mcp.Endpoint.Authority})", text.ToString());
         Assert.EndsWith("The sum is 42.", text.ToString());
         Assert.Equal([ChatFinishReason.Stop], finishReasons);
         Assert.Single(ids);

@@ -80,6 +80,22 @@ public sealed class RunAgentTests
     }
 
     [Fact]
+    public async Task RunAgent_ArgumentsWithMarkupAndNonAscii_ShownAsTheyAreInTheMarkdown()
+    {
+        const string text = "a->b & <i> café 日本 it's";
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(
+            LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_echo", new System.Text.Json.Nodes.JsonObject { ["text"] = text }.ToJsonString())),
+            LlmReply.Text("Done."));
+
+        var result = await h.Client.CallToolAsync("run_agent", Arguments(h), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Contains($"\"text\": \"{text}\"", Text(result), StringComparison.Ordinal);
+        Assert.Contains($"echo: {text}", Text(result), StringComparison.Ordinal);
+        Assert.Contains($"echo ({h.Downstream.Endpoint.Authority})", Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAgent_ReportsProgressPerToolCallAndRound()
     {
         await using var h = await AgentHarness.StartAsync();
@@ -96,7 +112,7 @@ public sealed class RunAgentTests
 
         // The SDK sends notifications as they are reported, not necessarily in order.
         Assert.Equal(3, messages.Count);
-        Assert.Contains("Calling add on 127.0.0.1", messages);
+        Assert.Contains($"Calling add on {h.Downstream.Endpoint.Authority}", messages);
         Assert.Contains("Round 1 done", messages);
         Assert.Contains(messages, m => m.StartsWith("add returned after ", StringComparison.Ordinal));
     }

@@ -163,7 +163,7 @@ public sealed class TypeScriptOAuthMcpServer : IAsyncDisposable
     {
         var nodeFolder = SourceTree.Path("tests", "EndToEnd.Tests", "TypeScriptClient", "node");
         var script = Path.Combine(nodeFolder, "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", "examples", "server", "simpleStreamableHttp.js");
-        Assert.True(File.Exists(script), $"The TypeScript SDK is not installed: run `npm ci --prefix {nodeFolder}` (.ci/run does). Missing: {script}");
+        Assert.True(File.Exists(script), $"The TypeScript SDK is not installed: run `npm ci --prefix {nodeFolder}` (building this test project does). Missing: {script}");
         return script;
     }
 

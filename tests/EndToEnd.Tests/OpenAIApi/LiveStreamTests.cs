@@ -83,7 +83,7 @@ public sealed class LiveStreamTests
         while ((read = await stream.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
         {
             text.Append(Encoding.UTF8.GetString(buffer, 0, read));
-            blockAt ??= text.ToString().Contains("slow (127.0.0.1)", StringComparison.Ordinal) ? TimeProvider.System.GetElapsedTime(started) : null;
+            blockAt ??= text.ToString().Contains($"slow ({h.Downstream.Endpoint.Authority})", StringComparison.Ordinal) ? TimeProvider.System.GetElapsedTime(started) : null;
             resultAt ??= text.ToString().Contains("slept 8000 ms", StringComparison.Ordinal) ? TimeProvider.System.GetElapsedTime(started) : null;
         }
 

@@ -67,7 +67,7 @@ public sealed class OpenAISdkTests
             }
         }
 
-        Assert.Contains("🔧 add (127.0.0.1)", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"🔧 add ({h.Downstream.Endpoint.Authority})", text.ToString(), StringComparison.Ordinal);
         Assert.EndsWith("The sum is 42.", text.ToString(), StringComparison.Ordinal);
         Assert.Single(ids);
         Assert.Equal([ChatFinishReason.Stop], finishReasons);

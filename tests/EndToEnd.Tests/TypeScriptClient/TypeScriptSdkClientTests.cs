@@ -30,7 +30,7 @@ public sealed class TypeScriptSdkClientTests
         Assert.True(File.Exists(Path.Combine(nodeFolder, "package.json")), $"No package.json in {nodeFolder}.");
         Assert.True(
             Directory.Exists(Path.Combine(nodeFolder, "node_modules", "@modelcontextprotocol", "sdk")),
-            $"The TypeScript SDK is not installed: run `npm ci` in {nodeFolder} (CI does it in .ci/run).");
+            $"The TypeScript SDK is not installed: run `npm ci` in {nodeFolder} (building this test project does it).");
 
         await using var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = Respond;

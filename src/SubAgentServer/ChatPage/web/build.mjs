@@ -1,4 +1,4 @@
-// Bundles the chat page into ../../wwwroot/chat: one script, one stylesheet and the page, no CDN.
+// Bundles the chat page into ../../wwwroot/chat: one script, one stylesheet, the page and its icon, no CDN.
 import { build } from "esbuild";
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -17,4 +17,4 @@ await build({
   target: ["es2022"],
   logLevel: "warning",
 });
-await copyFile(join(here, "src", "index.html"), join(out, "index.html"));
+for (const file of ["index.html", "favicon.svg"]) await copyFile(join(here, "src", file), join(out, file));

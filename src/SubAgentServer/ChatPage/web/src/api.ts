@@ -9,6 +9,7 @@ export interface ChatMessage { role: "system" | "user" | "assistant"; content: s
 export interface ConversationSummary { id: string; title: string; updated_at: string; }
 export interface Conversation extends ConversationSummary { model?: string; messages: ChatMessage[]; created_at: string; }
 export interface LoginLink { server_url: string; url: string; }
+export interface PageSettings { default_model: string; }
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number) { super(message); }
@@ -49,6 +50,7 @@ export const api = {
     const list = await call<{ data: { id: string }[] }>("GET", "/v1/models");
     return list.data.map((m) => m.id);
   },
+  settings: () => call<PageSettings>("GET", "/api/chat/settings"),
   servers: () => call<ServerView[]>("GET", "/api/chat/servers"),
   addServer: (url: string) => call<ServerView>("POST", "/api/chat/servers", { url }),
   setServerEnabled: (id: string, enabled: boolean) => call<ServerView>("PATCH", `/api/chat/servers/${id}`, { enabled }),

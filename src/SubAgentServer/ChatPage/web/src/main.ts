@@ -24,20 +24,20 @@ interface State {
 const state: State = { title: "New chat", messages: [], servers: [] };
 
 // ---- Models ----
+// The picker starts on the model the person picked last, else on the server's default (Completions:DefaultModel),
+// named as such. A default that no provider lists stays as the empty choice: the request then names no model.
 async function loadModels(): Promise<void> {
   const remembered = localStorage.getItem("mcpsubagent.model") ?? "";
-  let models: string[] = [];
-  try {
-    models = await api.models();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return;
-  }
+  const [listed, settings] = await Promise.allSettled([api.models(), api.settings()]);
+  if ([listed, settings].some((r) => r.status === "rejected" && r.reason instanceof ApiError && r.reason.status === 401)) return;
+  const models = listed.status === "fulfilled" ? listed.value : [];
+  const defaultModel = settings.status === "fulfilled" ? settings.value.default_model : "";
+  const named = (id: string) => (id === defaultModel ? `${id} (default)` : id);
   modelSelect.replaceChildren();
-  const fallback = new Option("Default model", "");
-  modelSelect.add(fallback);
-  for (const id of models) modelSelect.add(new Option(id, id));
+  if (!models.includes(defaultModel)) modelSelect.add(new Option(defaultModel ? named(defaultModel) : "Default model", ""));
+  for (const id of models) modelSelect.add(new Option(named(id), id));
   if (models.includes(remembered)) modelSelect.value = remembered;
-  else if (models.length > 0) modelSelect.value = models[0];
+  else modelSelect.value = models.includes(defaultModel) ? defaultModel : "";
 }
 modelSelect.addEventListener("change", () => localStorage.setItem("mcpsubagent.model", modelSelect.value));
 
@@ -70,9 +70,20 @@ function renderAll(): void {
   }
 }
 
+// The list follows the newest message (a streaming answer grows by whole tool blocks at once) until the person
+// scrolls up; scrolling back to the end follows again. Only scrolling that the page did not do itself counts.
+let following = true;
+let scrolledTo = -1;
+messagesEl.addEventListener("scroll", () => {
+  if (Math.abs(messagesEl.scrollTop - scrolledTo) < 1) return;
+  following = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 48;
+});
+
 function scrollToEnd(force = false): void {
-  const nearEnd = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 120;
-  if (force || nearEnd) messagesEl.scrollTop = messagesEl.scrollHeight;
+  if (force) following = true;
+  if (!following) return;
+  messagesEl.scrollTop = messagesEl.scrollHeight;
+  scrolledTo = messagesEl.scrollTop;
 }
 
 function setRunning(controller?: AbortController): void {
@@ -114,6 +125,7 @@ async function run(): Promise<void> {
   }
 
   renderInto(body, outcome.content);
+  scrollToEnd();
   if (outcome.error) {
     const error = document.createElement("p");
     error.className = "error";
@@ -149,7 +161,8 @@ function showLogins(wrapper: HTMLElement, links: LoginLink[]): void {
   note.textContent = "The login opens in a small window; the answer follows here when it is done.";
   bar.append(note);
   wrapper.append(bar);
-  bar.querySelector("button")?.focus();
+  scrollToEnd();
+  bar.querySelector("button")?.focus({ preventScroll: true });
 }
 
 // The callback page posts this when a login in the popup succeeded: run the request again, as if sent anew.

@@ -26,4 +26,32 @@ export function renderInto(element: HTMLElement, markdown: string): void {
   const open = Array.from(element.querySelectorAll("details"), (d) => d.open);
   element.innerHTML = renderMarkdown(markdown);
   element.querySelectorAll("details").forEach((d, i) => { if (open[i]) d.open = true; });
+  element.querySelectorAll("summary").forEach(markToolCall);
+}
+
+// The engine starts a tool call's summary with the wrench emoji (as mcp-completions does); fonts without emoji show
+// it as a box, so the page draws its own icon instead.
+const wrench = "\u{1F527}";
+const svg = "http://www.w3.org/2000/svg";
+
+function markToolCall(summary: HTMLElement): void {
+  const first = summary.firstChild;
+  if (first?.nodeType !== Node.TEXT_NODE || !first.textContent?.startsWith(wrench)) return;
+  first.textContent = first.textContent.slice(wrench.length).trimStart();
+  summary.classList.add("tool-call");
+  const label = document.createElement("span");
+  label.className = "sr-only";
+  label.textContent = "Tool call: ";
+  summary.prepend(toolIcon(), label);
+}
+
+function toolIcon(): SVGSVGElement {
+  const icon = document.createElementNS(svg, "svg");
+  icon.setAttribute("class", "tool-icon");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(svg, "path");
+  path.setAttribute("d", "M14.7 6.3a1 1 0 0 0 0 1.4l1.6 1.6a1 1 0 0 0 1.4 0l3.77-3.77a6 6 0 0 1-7.94 7.94l-6.91 6.91a2.12 2.12 0 0 1-3-3l6.91-6.91a6 6 0 0 1 7.94-7.94l-3.76 3.76z");
+  icon.append(path);
+  return icon;
 }
