@@ -50,6 +50,7 @@ internal static class McpEndpointExtensions
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<JwtBearerOptions>, OwnTokenValidation>();
         builder.Services.AddOptions<TokenValidationOptions>().BindConfiguration(TokenValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TokenStatusCache>();
+        builder.Services.AddSingleton<RememberingTokenHandler>();
         builder.Services.AddOpenIddict().AddServer(server => server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(
             handler => handler.UseSingletonHandler<ForgetRevokedTokens>()));
 
@@ -79,7 +80,7 @@ internal static class McpEndpointExtensions
     /// the request's origin (PublicBaseUrl or the request), so they are checked per request; a revoked token is refused
     /// (within <see cref="TokenValidationOptions.RevocationCheckInterval"/> when revoked by another process).
     /// </summary>
-    private sealed class OwnTokenValidation(IdentityProviderKeyStore<AppDbContext> keys, TokenStatusCache statuses) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+    private sealed class OwnTokenValidation(IdentityProviderKeyStore<AppDbContext> keys, TokenStatusCache statuses, RememberingTokenHandler tokenHandler) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
@@ -89,6 +90,8 @@ internal static class McpEndpointExtensions
             }
 
             options.MapInboundClaims = false;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(tokenHandler);
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 IssuerSigningKey = keys.SigningKey,

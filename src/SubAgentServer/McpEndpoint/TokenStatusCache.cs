@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 
@@ -11,7 +10,7 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 /// </summary>
 internal sealed class TokenStatusCache(TimeProvider timeProvider, IOptions<TokenValidationOptions> options)
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ExpiringCache<bool> _statuses = new(timeProvider);
 
     /// <summary>True when the token entry exists and is valid (a removed client or user has no valid tokens left).</summary>
     /// <param name="tokenId">The token's <c>oi_tkn_id</c> claim.</param>
@@ -20,48 +19,19 @@ internal sealed class TokenStatusCache(TimeProvider timeProvider, IOptions<Token
     public async ValueTask<bool> IsValidAsync(string tokenId, IServiceProvider requestServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestServices);
-        var now = timeProvider.GetUtcNow();
-        if (_entries.TryGetValue(tokenId, out var known) && known.CheckAgainAt > now)
+        if (_statuses.TryGet(tokenId, out var known))
         {
-            return known.Valid;
+            return known;
         }
 
         var tokens = requestServices.GetRequiredService<IOpenIddictTokenManager>();
         var entry = await tokens.FindByIdAsync(tokenId, cancellationToken);
         var valid = entry is not null && await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, cancellationToken);
         var settings = options.Value;
-        if (settings.RevocationCheckInterval > TimeSpan.Zero)
-        {
-            if (_entries.Count >= settings.MaxRememberedTokens)
-            {
-                Trim(now, settings.MaxRememberedTokens);
-            }
-
-            _entries[tokenId] = new Entry(valid, now + settings.RevocationCheckInterval);
-        }
-
+        _statuses.Set(tokenId, valid, timeProvider.GetUtcNow() + settings.RevocationCheckInterval, settings.MaxRememberedTokens);
         return valid;
     }
 
     /// <summary>Drops every remembered answer, so that a revocation made here applies to the next request.</summary>
-    public void Forget() => _entries.Clear();
-
-    private void Trim(DateTimeOffset now, int max)
-    {
-        foreach (var (id, entry) in _entries)
-        {
-            if (entry.CheckAgainAt <= now)
-            {
-                _entries.TryRemove(id, out _);
-            }
-        }
-
-        // All still fresh (many distinct tokens within one interval): start over rather than grow.
-        if (_entries.Count >= max)
-        {
-            _entries.Clear();
-        }
-    }
-
-    private readonly record struct Entry(bool Valid, DateTimeOffset CheckAgainAt);
+    public void Forget() => _statuses.Clear();
 }

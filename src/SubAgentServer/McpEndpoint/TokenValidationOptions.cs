@@ -16,7 +16,7 @@ public sealed class TokenValidationOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan RevocationCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The most token ids remembered at once; beyond it the oldest answers are dropped and checked again.</summary>
-    [Range(100, 10_000_000)]
-    public int MaxRememberedTokens { get; set; } = 100_000;
+    /// <summary>The most tokens remembered at once (by each of the two caches: validated tokens and revocation answers); beyond it expired ones are dropped, then all.</summary>
+    [Range(100, 1_000_000)]
+    public int MaxRememberedTokens { get; set; } = 10_000;
 }
