@@ -7,6 +7,7 @@
 #
 # Settings (environment): DURATION (seconds per measurement, default 5), REPEAT (rounds, default 3; the table shows
 # medians), CONNECTIONS (wrk connections, default 64), TASK_DURATION (seconds of start_agent_task load, default 2),
+# WARMUP (seconds of the same load before each measurement, default 3; 1 for start_agent_task),
 # SCENARIOS (space-separated subset of the names below), PORT / BASELINE_PORT (default 5391 / 5392).
 #
 # Both servers are pinned to CPU 0 (taskset), wrk to CPU 1; everything listens on 127.0.0.1 only and stops at the end.
@@ -19,6 +20,7 @@ duration="${DURATION:-5}"
 repeat="${REPEAT:-3}"
 connections="${CONNECTIONS:-64}"
 task_duration="${TASK_DURATION:-2}"
+warmup="${WARMUP:-3}"
 port="${PORT:-5391}"
 baseline_port="${BASELINE_PORT:-5392}"
 scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz mcp-tools-list mcp-tools-call healthz readyz v1-usage start-agent-task}"
@@ -57,11 +59,12 @@ client_id="$(sed -n 's/^client_id: //p' <<<"$credentials")"
 client_secret="$(sed -n 's/^client_secret: //p' <<<"$credentials")"
 
 wait_for() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.2
   done
-  echo "$1 did not answer" >&2
+  echo "$1 did not answer within 120 s; server log:" >&2
+  tail -n 40 "$data/server.log" "$data/baseline.log" >&2
   exit 1
 }
 
@@ -125,7 +128,7 @@ for round in $(seq 1 "$repeat"); do
       echo "round $round $scenario: HTTP $status, skipped" >&2
       continue
     fi
-    [ "$scenario" = start-agent-task ] || measure "$pid" "$method" "$url" "$body" "$tok" 1 >/dev/null  # warm-up
+    measure "$pid" "$method" "$url" "$body" "$tok" "$([ "$scenario" = start-agent-task ] && echo 1 || echo "$warmup")" >/dev/null
     line="$(measure "$pid" "$method" "$url" "$body" "$tok" "$seconds")"
     echo "round $round $scenario: requests req/s cpu_us/req p50_ms non-2xx = $line" >&2
     echo "$scenario $line" >>"$results"
