@@ -11,6 +11,8 @@ internal sealed class SqliteServerSettings : DbConnectionInterceptor
 {
     public static readonly SqliteServerSettings Instance = new();
 
+    private const string Pragma = "PRAGMA synchronous=NORMAL;";
+
     private SqliteServerSettings()
     {
     }
@@ -30,6 +32,4 @@ internal sealed class SqliteServerSettings : DbConnectionInterceptor
         command.CommandText = Pragma;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private const string Pragma = "PRAGMA synchronous=NORMAL;";
 }

@@ -50,13 +50,8 @@ public sealed class TokenRevocationTests
         await AssertStatusAsync(client, access, HttpStatusCode.OK);
 
         // The command runs as its own process against the same database: this server hears nothing of it.
-        await using (var command = await SubAgentHost.StartAsync(databasePath: host.DatabasePath))
-        {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            Assert.Equal(0, await UsersCommand.RunAsync(command.Services, ["remove", Email], output, error));
-            Assert.Contains("within 5 seconds", output.ToString(), StringComparison.Ordinal);
-        }
+        var output = await RunCommandElsewhereAsync(host, null, (services, o, e) => UsersCommand.RunAsync(services, ["remove", Email], o, e));
+        Assert.Contains("within 5 seconds", output, StringComparison.Ordinal);
 
         clock.Advance(Interval + TimeSpan.FromSeconds(1));
         await AssertStatusAsync(client, access, HttpStatusCode.Unauthorized);
@@ -76,12 +71,7 @@ public sealed class TokenRevocationTests
         using var client = new OAuthTestClient(host);
         await AssertStatusAsync(client, token, HttpStatusCode.OK);
 
-        await using (var command = await SubAgentHost.StartAsync(databasePath: host.DatabasePath))
-        {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            Assert.Equal(0, await ClientsCommand.RunAsync(command.Services, ["remove", clientId], output, error));
-        }
+        await RunCommandElsewhereAsync(host, null, (services, o, e) => ClientsCommand.RunAsync(services, ["remove", clientId], o, e));
 
         clock.Advance(Interval + TimeSpan.FromSeconds(1));
         await AssertStatusAsync(client, token, HttpStatusCode.Unauthorized);
@@ -97,15 +87,21 @@ public sealed class TokenRevocationTests
         using var client = new OAuthTestClient(host);
         await AssertStatusAsync(client, token, HttpStatusCode.OK);
 
-        await using (var command = await SubAgentHost.StartAsync(databasePath: host.DatabasePath, settings: settings))
-        {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            Assert.Equal(0, await ClientsCommand.RunAsync(command.Services, ["remove", clientId], output, error));
-            Assert.Contains("within the next request", output.ToString(), StringComparison.Ordinal);
-        }
+        var output = await RunCommandElsewhereAsync(host, settings, (services, o, e) => ClientsCommand.RunAsync(services, ["remove", clientId], o, e));
+        Assert.Contains("within the next request", output, StringComparison.Ordinal);
 
         await AssertStatusAsync(client, token, HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>Runs a command in a host of its own on the same database, as the command line does; returns its output.</summary>
+    private static async Task<string> RunCommandElsewhereAsync(
+        SubAgentHost host, IReadOnlyDictionary<string, string?>? settings, Func<IServiceProvider, TextWriter, TextWriter, Task<int>> command)
+    {
+        await using var other = await SubAgentHost.StartAsync(databasePath: host.DatabasePath, settings: settings);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(0, await command(other.Services, output, error));
+        return output.ToString();
     }
 
     private static async Task AssertStatusAsync(OAuthTestClient client, string token, HttpStatusCode expected)
