@@ -107,7 +107,7 @@ measure() {
   local pid="$1" method="$2" url="$3" body="$4" tok="$5" seconds="$6" before after output requests rps p50 errors
   before="$(ticks "$pid")"
   output="$(BENCH_METHOD="$method" BENCH_BODY="$body" BENCH_TOKEN="$tok" \
-    taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/request.lua" "$url")"
+    taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$here/request.lua" "$url")"
   after="$(ticks "$pid")"
   requests="$(awk '/requests in/ { print $1 }' <<<"$output")"
   rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$output")"
