@@ -27,7 +27,7 @@ USER $APP_UID
 ENV Urls=http://+:8080 \
     ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
 EXPOSE 8080
-# The runtime image has no curl: bash's /dev/tcp asks /healthz (liveness and database readiness).
+# The runtime image has no curl: bash's /dev/tcp asks /healthz/ready (the database too; /healthz is liveness only).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["dotnet", "McpSubAgent.SubAgentServer.dll"]

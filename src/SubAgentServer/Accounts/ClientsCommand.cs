@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using McpSubAgent.IdentityProvider;
+using McpSubAgent.SubAgentServer.McpEndpoint;
+using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -72,8 +74,10 @@ internal static class ClientsCommand
                     return 1;
                 }
 
+                // Deleting the application deletes its tokens too; a running server notices within its revocation check interval.
                 await applications.DeleteAsync(existing);
-                await output.WriteLineAsync($"Removed {id}; its tokens stop working at once.");
+                scope.ServiceProvider.GetRequiredService<TokenStatusCache>().Forget();
+                await output.WriteLineAsync($"Removed {id}; its tokens stop working within {RevocationBound(scope.ServiceProvider)}.");
                 return 0;
 
             default:
@@ -81,4 +85,10 @@ internal static class ClientsCommand
                 return 2;
         }
     }
+
+    /// <summary>How soon a running server refuses the tokens of a removed client or user, in words.</summary>
+    internal static string RevocationBound(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<TokenValidationOptions>>().Value.RevocationCheckInterval is { TotalSeconds: > 0 } interval
+            ? $"{interval.TotalSeconds:0.#} seconds"
+            : "the next request";
 }

@@ -1,5 +1,7 @@
 using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.SubAgentServer.McpEndpoint;
 using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
 
 namespace McpSubAgent.SubAgentServer.Accounts;
 
@@ -54,8 +56,18 @@ internal static class UsersCommand
                 }
 
                 var deleted = await users.DeleteAsync(existing);
-                await (deleted.Succeeded ? output.WriteLineAsync($"Removed {email}.") : error.WriteLineAsync($"Could not remove {email}."));
-                return deleted.Succeeded ? 0 : 1;
+                if (!deleted.Succeeded)
+                {
+                    await error.WriteLineAsync($"Could not remove {email}.");
+                    return 1;
+                }
+
+                // The account's grants and tokens end with it: no refresh, and its access tokens are refused.
+                await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().RevokeBySubjectAsync(existing.Id);
+                await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().RevokeBySubjectAsync(existing.Id);
+                scope.ServiceProvider.GetRequiredService<TokenStatusCache>().Forget();
+                await output.WriteLineAsync($"Removed {email}; its tokens stop working within {ClientsCommand.RevocationBound(scope.ServiceProvider)}.");
+                return 0;
 
             default:
                 await error.WriteLineAsync(Usage);

@@ -19,14 +19,15 @@ internal static class DatabaseExtensions
         }
         else
         {
-            builder.Services.AddDbContext<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString).UseOpenIddict());
+            builder.Services.AddDbContext<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString).UseOpenIddict()
+                .AddInterceptors(SqliteServerSettings.Instance));
         }
 
-        builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
+        builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: [Health.HealthExtensions.ReadyTag]);
         return builder;
     }
 
-    /// <summary>Applies pending migrations (never EnsureCreated), creating the SQLite folder first.</summary>
+    /// <summary>Applies pending migrations (never EnsureCreated), creating the SQLite folder first and switching it to WAL.</summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
@@ -42,5 +43,11 @@ internal static class DatabaseExtensions
         }
 
         await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Readers no longer wait for the writer, and a commit appends to the log instead of rewriting and syncing
+            // the file; the mode is stored in the file, so this is needed once per database.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
     }
 }

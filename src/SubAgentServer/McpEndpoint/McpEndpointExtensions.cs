@@ -8,6 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 
 namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
@@ -47,6 +48,11 @@ internal static class McpEndpointExtensions
                 };
             });
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<JwtBearerOptions>, OwnTokenValidation>();
+        builder.Services.AddOptions<TokenValidationOptions>().BindConfiguration(TokenValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TokenStatusCache>();
+        builder.Services.AddSingleton<RememberingTokenHandler>();
+        builder.Services.AddOpenIddict().AddServer(server => server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(
+            handler => handler.UseSingletonHandler<ForgetRevokedTokens>()));
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PolicyName, policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(IdentityProviderScopes.Mcp)));
@@ -71,9 +77,10 @@ internal static class McpEndpointExtensions
 
     /// <summary>
     /// Validates access tokens with the identity provider's own signing key, in process. Issuer and audience depend on
-    /// the request's origin (PublicBaseUrl or the request), so they are checked per request; a revoked token is refused.
+    /// the request's origin (PublicBaseUrl or the request), so they are checked per request; a revoked token is refused
+    /// (within <see cref="TokenValidationOptions.RevocationCheckInterval"/> when revoked by another process).
     /// </summary>
-    private sealed class OwnTokenValidation(IdentityProviderKeyStore<AppDbContext> keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+    private sealed class OwnTokenValidation(IdentityProviderKeyStore<AppDbContext> keys, TokenStatusCache statuses, RememberingTokenHandler tokenHandler) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
@@ -83,6 +90,8 @@ internal static class McpEndpointExtensions
             }
 
             options.MapInboundClaims = false;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(tokenHandler);
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 IssuerSigningKey = keys.SigningKey,
@@ -103,7 +112,7 @@ internal static class McpEndpointExtensions
 
         public void Configure(JwtBearerOptions options) => Configure(JwtBearerDefaults.AuthenticationScheme, options);
 
-        private static async Task CheckIssuerAudienceAndRevocationAsync(TokenValidatedContext context)
+        private async Task CheckIssuerAudienceAndRevocationAsync(TokenValidatedContext context)
         {
             var origin = context.HttpContext.RequestServices.GetRequiredService<PublicOrigin>();
             var principal = context.Principal!;
@@ -122,9 +131,7 @@ internal static class McpEndpointExtensions
             }
 
             var tokenId = principal.FindFirst(OpenIddictConstants.Claims.Private.TokenId)?.Value;
-            var tokens = context.HttpContext.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
-            var entry = tokenId is null ? null : await tokens.FindByIdAsync(tokenId, context.HttpContext.RequestAborted);
-            if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, context.HttpContext.RequestAborted))
+            if (tokenId is null || !await statuses.IsValidAsync(tokenId, context.HttpContext.RequestServices, context.HttpContext.RequestAborted))
             {
                 context.Fail("The token was revoked.");
             }

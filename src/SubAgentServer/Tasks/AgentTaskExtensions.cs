@@ -11,6 +11,7 @@ internal static class AgentTaskExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AgentTaskStore>();
+        builder.Services.AddSingleton<AgentTaskInserter>();
         builder.Services.AddSingleton<AgentTaskRunRegistry>();
         builder.Services.AddSingleton<AgentTaskMetrics>();
         builder.Services.AddHostedService<AgentTaskWorker>();

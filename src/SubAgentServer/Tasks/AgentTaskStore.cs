@@ -11,7 +11,7 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// conditional on its lease (and on the task still working), so a replica that lost a task, or a task that was
 /// cancelled, is never overwritten.
 /// </summary>
-internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
+internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
     public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken) =>
         AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, cancellationToken);
@@ -260,8 +260,8 @@ internal sealed class AgentTaskStore(AppDbContext db, TimeProvider timeProvider,
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.AgentTasks.Add(task);
-        await db.SaveChangesAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        await inserter.AddAsync(task);
         return task;
     }
 }

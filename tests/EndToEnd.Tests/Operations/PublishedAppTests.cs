@@ -102,7 +102,7 @@ public sealed partial class PublishedAppTests
             Assert.False(server.HasExited, $"The published server exited: {log}");
             try
             {
-                using var response = await http.GetAsync("healthz", TestContext.Current.CancellationToken);
+                using var response = await http.GetAsync("healthz/ready", TestContext.Current.CancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace McpSubAgent.EndToEnd.Tests.Hosting;
+
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task Healthz_IsLiveness_AndReadyChecksTheDatabase()
+    {
+        await using var host = await SubAgentHost.StartAsync();
+        using var http = host.CreateHttpClient();
+
+        using var live = await http.GetAsync("healthz", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("Healthy", (string?)JsonNode.Parse(await live.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["status"]);
+
+        using var ready = await http.GetAsync("healthz/ready", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal("Healthy", (string?)body["status"]);
+        Assert.Equal("Healthy", (string?)body["checks"]!["database"]);
+    }
+
+    [Fact]
+    public async Task SqliteDatabase_IsInWalMode()
+    {
+        await using var host = await SubAgentHost.StartAsync();
+        await using var connection = new SqliteConnection($"Data Source={host.DatabasePath}");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+}
