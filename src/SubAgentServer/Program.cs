@@ -41,6 +41,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
     return await ClientsCommand.RunAsync(app.Services, clientArgs, Console.Out, Console.Error);
 }
 
+app.UseMalformedRequestErrors();
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
