@@ -95,7 +95,7 @@ internal sealed partial class FuzzingHarness : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var models = await Api.GetAsync(AppToken, "v1/models");
         Assert.Equal(HttpStatusCode.OK, models.StatusCode);
-        var chat = await SendAsync(ChatApi("GET", $"/api/chat/conversations/{ConversationId}", null, []));
+        var chat = await SendAsync(ChatApi("GET", "/api/chat/conversations", null, []));
         Assert.Equal(200, chat.Status);
     }
 
