@@ -55,6 +55,7 @@ internal static class McpEndpointExtensions
 
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
             .WithHttpTransport()
+            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolArgumentValidation.Filter))
             .WithTools<SubAgentTools>()
             .WithTools<Tasks.AgentTaskTools>();
         return builder;
