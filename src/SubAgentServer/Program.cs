@@ -49,6 +49,7 @@ app.UseChatPageAssets();
 app.UseMcpIdentityProvider();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMcpMessageValidation();
 
 app.MapHealth();
 app.MapMcpIdentityProvider();

@@ -34,7 +34,7 @@ internal static class ChatRequestBody
         catch (JsonException ex)
         {
             // The serializer's own message names our types; the path says enough.
-            return (null, Invalid(ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body", "This value does not have the expected type."));
+            return (null, Invalid("body", $"The body is not valid JSON, or a value has the wrong type (at {ex.Path ?? "$"})."));
         }
     }
 

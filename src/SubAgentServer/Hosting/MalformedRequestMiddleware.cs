@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.OpenAI;
 using McpSubAgent.SubAgentServer.OpenAIApi;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.SubAgentServer.Hosting;
 
@@ -18,27 +16,9 @@ internal sealed partial class MalformedRequestMiddleware(RequestDelegate next, I
 {
     private const string KestrelAssembly = "Microsoft.AspNetCore.Server.Kestrel.Core";
 
-    private static readonly HashSet<string> JsonRpcMembers = new(["jsonrpc", "id", "method", "params", "result", "error"], StringComparer.Ordinal);
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (IsMcp(context.Request) && HttpMethods.IsPost(context.Request.Method))
-        {
-            // The MCP SDK reads any POST as JSON and throws on a Content-Type it cannot parse.
-            if (!context.Request.HasJsonContentType())
-            {
-                await WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "The body must be JSON, sent as Content-Type: application/json.");
-                return;
-            }
-
-            // Its 400 for a body that is no JSON-RPC message quotes the serializer, type names included.
-            if (await McpMessageProblemAsync(context.Request) is { } problem)
-            {
-                await WriteAsync(context, StatusCodes.Status400BadRequest, problem);
-                return;
-            }
-        }
-
         try
         {
             await next(context);
@@ -67,51 +47,9 @@ internal sealed partial class MalformedRequestMiddleware(RequestDelegate next, I
         _ => null,
     };
 
-    private static async Task<string?> McpMessageProblemAsync(HttpRequest request)
-    {
-        request.EnableBuffering();
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            var messages = document.RootElement.ValueKind == JsonValueKind.Array ? [.. document.RootElement.EnumerateArray()] : new[] { document.RootElement };
-            var typeInfo = McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
-            foreach (var message in messages)
-            {
-                if (message.ValueKind != JsonValueKind.Object)
-                {
-                    return "The body is not a JSON-RPC message: a message is a JSON object.";
-                }
+    internal static bool IsMcp(HttpRequest request) => request.Path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase);
 
-                if (message.EnumerateObject().FirstOrDefault(p => !JsonRpcMembers.Contains(p.Name)) is { Value.ValueKind: not JsonValueKind.Undefined } unknown)
-                {
-                    return $"The body is not a JSON-RPC message: it has no member '{Clip(unknown.Name)}'.";
-                }
-
-                _ = message.Deserialize(typeInfo);
-            }
-
-            return null;
-        }
-        catch (JsonException ex)
-        {
-            return $"The body is not a JSON-RPC message (at {ex.Path ?? "$"}, byte {ex.BytePositionInLine}).";
-        }
-        catch (InvalidOperationException)
-        {
-            // What JsonDocument throws on reading a name or string that is not valid UTF-8 or holds a lone surrogate.
-            return "The body is not a JSON-RPC message: a name or string is not valid UTF-8 or holds a lone surrogate.";
-        }
-        finally
-        {
-            request.Body.Position = 0;
-        }
-    }
-
-    private static string Clip(string name) => name.Length > 64 ? name[..64] + "…" : name;
-
-    private static bool IsMcp(HttpRequest request) => request.Path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase);
-
-    private static Task WriteAsync(HttpContext context, int status, string message)
+    internal static Task WriteAsync(HttpContext context, int status, string message)
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))

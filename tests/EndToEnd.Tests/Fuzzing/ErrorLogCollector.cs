@@ -3,7 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace McpSubAgent.EndToEnd.Tests.Fuzzing;
 
-/// <summary>Keeps the server's Error and Critical log entries: an unhandled exception shows up there with its stack.</summary>
+/// <summary>
+/// Keeps the host's Error and Critical log entries (Kestrel's and ASP.NET Core's): an exception no code handled shows
+/// up there with its stack, even when the client saw something else. Libraries' own error logs of a client's mistake
+/// (the MCP SDK's "unknown tool") are not kept.
+/// </summary>
 internal sealed class ErrorLogCollector : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _entries = new();
@@ -23,7 +27,7 @@ internal sealed class ErrorLogCollector : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error && category.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
