@@ -5,6 +5,7 @@ using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -117,7 +118,12 @@ public static class IdentityProviderServiceCollectionExtensions
             // A refresh token works once: a replay (a stolen copy) fails instead of riding a grace period.
             server.RefreshTokenReuseLeeway = TimeSpan.Zero;
         });
-        services.AddRazorPages();
+        services.AddRazorPages().AddMvcOptions(mvc =>
+        {
+            // No page takes jQuery-style keys ("a[b]"), and their parser throws on a key like "x[" (a 500, not a 400).
+            mvc.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+            mvc.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
+        });
         services.AddClientRegistration();
         services.AddHostedService<TokenPruningService>();
         return services;

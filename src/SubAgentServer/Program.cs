@@ -42,6 +42,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
 }
 
 app.UseLiveness();
+app.UseMalformedRequestErrors();
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
@@ -49,6 +50,7 @@ app.UseChatPageAssets();
 app.UseMcpIdentityProvider();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMcpMessageValidation();
 
 app.MapHealth();
 app.MapMcpIdentityProvider();

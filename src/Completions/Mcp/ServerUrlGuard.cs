@@ -52,13 +52,21 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
     }
 
     /// <summary>A <see cref="SocketsHttpHandler.ConnectCallback"/> that dials only public addresses.</summary>
-    public static async ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The callback runs for every connection the handler opens, so a redirect's new host is checked as well.
+    /// </remarks>
+    public static ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        ConnectToAllowedAddressAsync(context, IsPublic, cancellationToken);
+
+    /// <summary>Dials the first of the host's addresses that <paramref name="isAllowed"/> lets through.</summary>
+    internal static async ValueTask<Stream> ConnectToAllowedAddressAsync(
+        SocketsHttpConnectionContext context, Func<IPAddress, bool> isAllowed, CancellationToken cancellationToken)
     {
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var allowed = addresses.Where(IsPublic).ToArray();
+        var allowed = addresses.Where(isAllowed).ToArray();
         if (allowed.Length == 0)
         {
             throw new HttpRequestException($"Connecting to {host} was refused: it resolves only to non-public addresses.");
@@ -77,40 +85,6 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
         }
     }
 
-    /// <summary>Whether an address is on the public internet (not loopback, private, link-local, shared, reserved or multicast).</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)     // shared address space (CGNAT)
-                || (b[0] == 169 && b[1] == 254)                   // link-local, cloud metadata
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)        // IETF protocol assignments
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));  // benchmarking
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var b = address.GetAddressBytes();
-            return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
-                || address.IsIPv6Multicast || address.IsIPv6UniqueLocal
-                || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)   // NAT64 may reach private IPv4
-                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)); // documentation
-        }
-
-        return false;
-    }
+    /// <summary>Whether an address is on the public internet: outside every range of <see cref="SpecialPurposeAddresses"/>.</summary>
+    public static bool IsPublic(IPAddress address) => SpecialPurposeAddresses.IsPublic(address);
 }

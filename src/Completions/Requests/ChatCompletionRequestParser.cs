@@ -70,6 +70,8 @@ public static partial class ChatCompletionRequestParser
             throw new InvalidRequestException("'messages' must be a non-empty array.", "messages");
         }
 
+        ChatMessageValidator.Validate(messages);
+
         var model = ReadOptionalString(body, "model");
         var stream = ReadOptionalBool(body, "stream") ?? false;
         var includeUsage = body["stream_options"] is JsonObject so && (ReadOptionalBool(so, "include_usage") ?? false);

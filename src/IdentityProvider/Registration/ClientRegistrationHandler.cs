@@ -55,7 +55,8 @@ internal sealed partial class ClientRegistrationHandler(
         catch (JsonException e)
         {
             return Error(StatusCodes.Status400BadRequest, ClientRegistrationError.InvalidClientMetadata,
-                $"The body is not a JSON object of client metadata: {e.Message}");
+                // The serializer's message names our types; where it stopped is what the client needs.
+                $"The body is not a JSON object of client metadata (at {e.Path ?? "$"}, byte {e.BytePositionInLine}).");
         }
 
         if (metadata is null)

@@ -18,13 +18,23 @@ internal static class ChatRequestBody
 
         try
         {
+            StrictJson.Validate(bytes);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Invalid("body", $"The body is not valid JSON: {ex.Message}"));
+        }
+
+        try
+        {
             return JsonSerializer.Deserialize(bytes, typeInfo) is { } value
                 ? (value, null)
                 : (null, Invalid("body", "The body must be a JSON object."));
         }
         catch (JsonException ex)
         {
-            return (null, Invalid("body", $"The body is not valid JSON: {ex.Message}"));
+            // The serializer's own message names our types; the path says enough.
+            return (null, Invalid("body", $"The body is not valid JSON, or a value has the wrong type (at {ex.Path ?? "$"})."));
         }
     }
 

@@ -109,7 +109,15 @@ internal static class ConversationsApi
         }
 
         conversation.UpdatedAt = timeProvider.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Deleted (in another tab) between reading and saving it.
+            return ChatRequestBody.NotFound("conversation");
+        }
         return TypedResults.Json(ConversationView.From(conversation), ChatPageJsonContext.Default.ConversationView);
     }
 

@@ -61,10 +61,14 @@ internal static class McpEndpointExtensions
 
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
             .WithHttpTransport()
+            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolArgumentValidation.Filter))
             .WithTools<SubAgentTools>()
             .WithTools<Tasks.AgentTaskTools>();
         return builder;
     }
+
+    /// <summary>Answers an unreadable POST to /mcp with a JSON-RPC error before the SDK reads it; place it after authorization.</summary>
+    public static IApplicationBuilder UseMcpMessageValidation(this IApplicationBuilder app) => app.UseMiddleware<McpMessageValidationMiddleware>();
 
     /// <summary>Refuses /mcp requests addressed to another host (DNS rebinding); place it first.</summary>
     public static IApplicationBuilder UseMcpHostValidation(this IApplicationBuilder app) => app.UseMiddleware<McpHostValidationMiddleware>();

@@ -167,6 +167,7 @@ internal static class ChatCompletionsEndpoint
     {
         try
         {
+            StrictJson.Validate(bytes);
             return JsonNode.Parse(bytes) as JsonObject ?? throw new InvalidRequestException("The request body must be a JSON object.");
         }
         catch (JsonException ex)

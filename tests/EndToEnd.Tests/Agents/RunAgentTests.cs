@@ -117,6 +117,43 @@ public sealed class RunAgentTests
         Assert.Contains(messages, m => m.StartsWith("add returned after ", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string, string> WrongTypes => new()
+    {
+        { "prompt", "{}", "The argument 'prompt' must be a string, not an object." },
+        { "prompt", "42", "The argument 'prompt' must be a string, not a number." },
+        { "max_rounds", "\"ten\"", "The argument 'max_rounds' must be an integer, not a string." },
+        { "mcp_servers", "\"https://example.com/mcp\"", "The argument 'mcp_servers' must be an array, not a string." },
+        { "mcp_servers", "[1]", "The argument 'mcp_servers' item 0: must be a string, not a number." },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongTypes))]
+    public async Task RunAgent_WrongTypedArgument_SaysWhichArgumentAndWhy(string field, string json, string expected)
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var arguments = Arguments(h);
+        arguments[field] = System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+
+        var result = await h.Client.CallToolAsync("run_agent", arguments, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsError);
+        Assert.Equal(expected, Text(result));
+        Assert.Equal(0, h.Llm.RequestCount);
+    }
+
+    [Fact]
+    public async Task RunAgent_MissingPrompt_SaysItIsRequired()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var arguments = Arguments(h);
+        arguments.Remove("prompt");
+
+        var result = await h.Client.CallToolAsync("run_agent", arguments, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsError);
+        Assert.Equal("The argument 'prompt' is required.", Text(result));
+    }
+
     [Theory]
     [InlineData("prompt", "")]
     [InlineData("max_rounds", 0)]

@@ -26,6 +26,13 @@ public sealed class ErrorStatusTests
         using var background = await h.PostAsync(token, badBackground);
         Assert.Equal("background", (string?)(await OpenAIApiHarness.AssertErrorAsync(background, HttpStatusCode.BadRequest))["param"]);
 
+        var badToolCalls = h.Body("x");
+        badToolCalls["messages"]!.AsArray().Add(new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonObject { ["id"] = "c" } });
+        using var toolCalls = await h.PostAsync(token, badToolCalls);
+        var toolCallsError = await OpenAIApiHarness.AssertErrorAsync(toolCalls, HttpStatusCode.BadRequest);
+        Assert.Equal("messages[1].tool_calls", (string?)toolCallsError["param"]);
+        Assert.Equal("'messages[1].tool_calls' must be an array, not an object.", (string?)toolCallsError["message"]);
+
         using var http = h.Host.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new("Bearer", token);

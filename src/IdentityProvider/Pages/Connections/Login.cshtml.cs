@@ -14,8 +14,14 @@ internal sealed class LoginModel(LoginFlows flows, IAuthenticationSchemeProvider
 {
     public LoginPageResult.Failed? Failure { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string link)
+    public async Task<IActionResult> OnGetAsync(string? link)
     {
+        // Model binding makes a link of only whitespace null; no link is that.
+        if (string.IsNullOrWhiteSpace(link))
+        {
+            return NotFound();
+        }
+
         if (await SignedInAsSomeoneElseAsync(link))
         {
             Failure = new LoginPageResult.Failed("This login link is for another account",

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using McpSubAgent.SubAgentServer.Hosting;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.SubAgentServer.McpEndpoint;
+
+/// <summary>
+/// Checks a POST to <c>/mcp</c> before the MCP SDK reads it, once the caller is authorized: the SDK throws (a 500) on a
+/// Content-Type it cannot parse, and its 400 for a body that is no JSON-RPC message quotes the serializer, type names
+/// included. Answers are JSON-RPC errors.
+/// </summary>
+internal sealed class McpMessageValidationMiddleware(RequestDelegate next)
+{
+    private static readonly HashSet<string> JsonRpcMembers = new(["jsonrpc", "id", "method", "params", "result", "error"], StringComparer.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (MalformedRequestMiddleware.IsMcp(context.Request) && HttpMethods.IsPost(context.Request.Method))
+        {
+            // The MCP SDK reads any POST as JSON and throws on a Content-Type it cannot parse.
+            if (!context.Request.HasJsonContentType())
+            {
+                await MalformedRequestMiddleware.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "The body must be JSON, sent as Content-Type: application/json.");
+                return;
+            }
+
+            // Its 400 for a body that is no JSON-RPC message quotes the serializer, type names included.
+            if (await McpMessageProblemAsync(context.Request) is { } problem)
+            {
+                await MalformedRequestMiddleware.WriteAsync(context, StatusCodes.Status400BadRequest, problem);
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    private static async Task<string?> McpMessageProblemAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            var messages = document.RootElement.ValueKind == JsonValueKind.Array ? [.. document.RootElement.EnumerateArray()] : new[] { document.RootElement };
+            var typeInfo = McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
+            foreach (var message in messages)
+            {
+                if (message.ValueKind != JsonValueKind.Object)
+                {
+                    return "The body is not a JSON-RPC message: a message is a JSON object.";
+                }
+
+                if (message.EnumerateObject().FirstOrDefault(p => !JsonRpcMembers.Contains(p.Name)) is { Value.ValueKind: not JsonValueKind.Undefined } unknown)
+                {
+                    return $"The body is not a JSON-RPC message: it has no member '{Clip(unknown.Name)}'.";
+                }
+
+                _ = message.Deserialize(typeInfo);
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"The body is not a JSON-RPC message (at {ex.Path ?? "$"}, byte {ex.BytePositionInLine}).";
+        }
+        catch (InvalidOperationException)
+        {
+            // What JsonDocument throws on reading a name or string that is not valid UTF-8 or holds a lone surrogate.
+            return "The body is not a JSON-RPC message: a name or string is not valid UTF-8 or holds a lone surrogate.";
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
+    private static string Clip(string name) => name.Length > 64 ? name[..64] + "…" : name;
+}
