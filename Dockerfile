@@ -25,8 +25,7 @@ RUN mkdir -p /app/App_Data && mkdir -p -m 700 /app/App_Data.keys && chown -R $AP
 USER $APP_UID
 # `Urls`, not ASPNETCORE_URLS: appsettings.json names localhost:5080 for `dotnet run`, and only an app-level setting
 # (environment variables come after appsettings.json) overrides it.
-ENV Urls=http://+:8080 \
-    ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
+ENV Urls=http://+:8080
 EXPOSE 8080
 # The runtime image has no curl: bash's /dev/tcp asks /healthz (liveness and database readiness).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \

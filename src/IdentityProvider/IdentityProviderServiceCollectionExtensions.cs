@@ -4,6 +4,7 @@ using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
+using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,11 +37,10 @@ public static class IdentityProviderServiceCollectionExtensions
         services.AddIdentityCore<AppUser>()
             .AddSignInManager()
             .AddEntityFrameworkStores<TContext>();
-        services.AddOptions<IdentityOptions>().Configure<IOptions<IdentityProviderOptions>>((identity, idp) =>
+        services.Configure<IdentityOptions>(identity =>
         {
-            identity.Lockout.AllowedForNewUsers = true;
-            identity.Lockout.MaxFailedAccessAttempts = idp.Value.MaxFailedLogins;
-            identity.Lockout.DefaultLockoutTimeSpan = idp.Value.LockoutDuration;
+            // Failed sign-ins slow down the address they come from (SignInThrottle) and never lock the account: a
+            // lock-out per account would let anyone keep its owner out. An operator may still lock one by hand.
             identity.User.RequireUniqueEmail = true;
         });
         services.AddAuthentication().AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
@@ -119,6 +119,7 @@ public static class IdentityProviderServiceCollectionExtensions
         });
         services.AddRazorPages();
         services.AddClientRegistration();
+        services.AddSignInThrottling();
         services.AddHostedService<TokenPruningService>();
         return services;
     }

@@ -17,6 +17,7 @@ builder.AddDatabase();
 builder.AddHealth();
 builder.AddTelemetry();
 builder.AddBrowserClients();
+builder.AddTrustedProxies();
 builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
@@ -41,6 +42,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
     return await ClientsCommand.RunAsync(app.Services, clientArgs, Console.Out, Console.Error);
 }
 
+app.UseForwardedHeaders();
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
