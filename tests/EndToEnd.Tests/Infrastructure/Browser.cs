@@ -88,10 +88,13 @@ internal sealed partial class Browser(Uri server) : IDisposable
         return status == HttpStatusCode.OK ? page : $"redirect:{page}";
     }
 
-    /// <summary>Posts a login form directly: the status, the page (or where a redirect goes) and any <c>Retry-After</c>.</summary>
-    public async Task<(HttpStatusCode Status, string PageOrLocation, TimeSpan? RetryAfter)> PostLoginAsync(string email, string password)
+    /// <summary>
+    /// Posts a login form directly (at the browser's server, or at <paramref name="at"/>): the status, the page (or where
+    /// a redirect goes) and any <c>Retry-After</c>.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string PageOrLocation, TimeSpan? RetryAfter)> PostLoginAsync(string email, string password, Uri? at = null)
     {
-        var loginUrl = new Uri(server, "account/login");
+        var loginUrl = new Uri(at ?? server, "account/login");
         using var page = await _http.GetAsync(loginUrl, TestContext.Current.CancellationToken);
         var fields = HiddenFields(await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         fields["Email"] = email;
@@ -116,6 +119,14 @@ internal sealed partial class Browser(Uri server) : IDisposable
         using var response = await _http.GetAsync(url, TestContext.Current.CancellationToken);
         LastPage = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         return (response.StatusCode, LastPage);
+    }
+
+    /// <summary>GETs a URL with the browser's cookies and returns where it redirects to.</summary>
+    public async Task<Uri> LocationOfAsync(Uri url)
+    {
+        using var response = await _http.GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.True((int)response.StatusCode is >= 300 and < 400, $"{(int)response.StatusCode} at {url}");
+        return new Uri(url, response.Headers.Location!);
     }
 
     /// <summary>Submits a form of the last page (its hidden fields, antiforgery token included) with more fields.</summary>

@@ -53,15 +53,18 @@ internal sealed partial class LoginFlows(
         return origin.LoginLink(secret);
     }
 
-    /// <summary>The user key a link was made for, or null for a link that is not known.</summary>
-    public async Task<string?> OwnerAsync(string link, CancellationToken cancellationToken) =>
-        await db.DownstreamLoginFlows.AsNoTracking()
-            .Where(f => f.Id == ConnectionKey.Hash(link))
-            .Select(f => f.UserKey)
-            .FirstOrDefaultAsync(cancellationToken);
+    /// <summary>The user key a link was made for, or null for a link that is not known, used up or expired.</summary>
+    public async Task<string?> OwnerAsync(string link, CancellationToken cancellationToken)
+    {
+        var flow = await db.DownstreamLoginFlows.AsNoTracking().FirstOrDefaultAsync(f => f.Id == ConnectionKey.Hash(link), cancellationToken);
+        return Unusable(flow) is null ? flow!.UserKey : null;
+    }
 
-    /// <summary>Opens a login link: registers our client where needed and sends the browser to the authorization server.</summary>
-    public async Task<LoginPageResult> StartAsync(string link, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a login link: registers our client where needed and sends the browser to the authorization server. The
+    /// request is bound to the browser's <see cref="LoginBrowserCookie"/>.
+    /// </summary>
+    public async Task<LoginPageResult> StartAsync(string link, string browser, CancellationToken cancellationToken)
     {
         var flow = await db.DownstreamLoginFlows.FirstOrDefaultAsync(f => f.Id == ConnectionKey.Hash(link), cancellationToken);
         if (Unusable(flow) is { } refusal)
@@ -85,7 +88,7 @@ internal sealed partial class LoginFlows(
         var verifier = ConnectionKey.NewSecret();
         var redirectUri = origin.CallbackUri.AbsoluteUri;
         flow.StateHash = ConnectionKey.Hash(state);
-        flow.ProtectedPending = protector.Protect(new PendingAuthorization(verifier, client, redirectUri), BrokerJsonContext.Default.PendingAuthorization);
+        flow.ProtectedPending = protector.Protect(new PendingAuthorization(verifier, client, redirectUri, ConnectionKey.Hash(browser)), BrokerJsonContext.Default.PendingAuthorization);
         await db.SaveChangesAsync(cancellationToken);
 
         var parameters = new Dictionary<string, string?>
@@ -109,7 +112,7 @@ internal sealed partial class LoginFlows(
 
     /// <summary>The redirect back from the authorization server: checks it, exchanges the code and stores the tokens.</summary>
     public async Task<LoginPageResult> CompleteAsync(
-        string? state, string? code, string? issuer, string? error, string? errorDescription, CancellationToken cancellationToken)
+        string? state, string? code, string? issuer, string? error, string? errorDescription, string? browser, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(state))
         {
@@ -159,6 +162,14 @@ internal sealed partial class LoginFlows(
         catch (CryptographicException)
         {
             return new LoginPageResult.Failed("This login cannot be completed", "Its stored state cannot be read any more. Open the login link again.");
+        }
+
+        // Another browser than the one that opened the link: its URL was passed on. The state stays usable by its owner.
+        if (pending.BrowserHash is null || browser is null || pending.BrowserHash != ConnectionKey.Hash(browser))
+        {
+            return new LoginPageResult.Failed("This login cannot be completed",
+                "It was started in another browser. Open the login link in the browser you log in with; a login link is for the person it was made for.",
+                StatusCodes.Status403Forbidden);
         }
 
         // The state is spent whatever happens next: a replayed callback finds nothing.

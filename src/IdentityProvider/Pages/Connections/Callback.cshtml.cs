@@ -18,7 +18,7 @@ internal sealed class CallbackModel(LoginFlows flows) : PageModel
         string? error,
         [FromQuery(Name = "error_description")] string? errorDescription)
     {
-        var result = await flows.CompleteAsync(state, code, iss, error, errorDescription, HttpContext.RequestAborted);
+        var result = await flows.CompleteAsync(state, code, iss, error, errorDescription, LoginBrowserCookie.Read(HttpContext), HttpContext.RequestAborted);
         if (result is LoginPageResult.Connected connected)
         {
             ServerUrl = connected.ServerUrl;
