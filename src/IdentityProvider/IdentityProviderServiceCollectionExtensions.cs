@@ -120,6 +120,9 @@ public static class IdentityProviderServiceCollectionExtensions
         services.AddRazorPages();
         services.AddClientRegistration();
         services.AddSignInThrottling();
+
+        // Apps' verification URLs and credentials for the login broker's end-user links.
+        services.TryAddScoped<Broker.Links.IAppDirectory, Broker.Links.OpenIddictAppDirectory>();
         services.AddHostedService<TokenPruningService>();
         return services;
     }

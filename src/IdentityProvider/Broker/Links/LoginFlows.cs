@@ -26,6 +26,7 @@ internal sealed partial class LoginFlows(
     DownstreamTokenClient tokenClient,
     BrokerOrigin origin,
     TokenProtector protector,
+    IAppDirectory apps,
     IOptions<BrokerOptions> options,
     TimeProvider timeProvider,
     ILogger<LoginFlows> logger)
@@ -202,10 +203,65 @@ internal sealed partial class LoginFlows(
         }
 
         var issued = (TokenResult.Issued)result;
+        if (AppOf(flow.UserKey) is { } app && await apps.VerificationUrlAsync(app, cancellationToken) is { } verificationUrl)
+        {
+            // The app says which of its users is in this browser before the login counts (VerifyAsync).
+            var flowId = ConnectionKey.NewSecret();
+            flow.StateHash = VerificationHash(flowId);
+            flow.ProtectedPending = protector.Protect(new PendingVerification(pending.Client, issued.Tokens, issued.ExpiresAt, issued.Scope),
+                BrokerJsonContext.Default.PendingVerification);
+            await db.SaveChangesAsync(cancellationToken);
+            return new LoginPageResult.RedirectTo(new Uri(QueryHelpers.AddQueryString(verificationUrl.AbsoluteUri, "flow_id", flowId)));
+        }
+
         await StoreConnectionAsync(flow, authorization, pending.Client, issued, cancellationToken);
         LogConnected(logger, serverUrl);
         return new LoginPageResult.Connected(serverUrl);
     }
+
+    /// <summary>
+    /// An app's answer for a login of one of its end users that waits for verification: stored when the app names the
+    /// user the link was made for, discarded when it names another. Either way the flow id is spent.
+    /// </summary>
+    public async Task<VerificationAnswer?> VerifyAsync(string clientId, string user, string flowId, CancellationToken cancellationToken)
+    {
+        var flow = await db.DownstreamLoginFlows.FirstOrDefaultAsync(f => f.StateHash == VerificationHash(flowId), cancellationToken);
+        if (flow?.ProtectedPending is null || Unusable(flow) is not null || AppOf(flow.UserKey) != clientId)
+        {
+            return null;
+        }
+
+        PendingVerification login;
+        try
+        {
+            login = protector.Unprotect(flow.ProtectedPending, BrokerJsonContext.Default.PendingVerification);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+
+        flow.StateHash = null;
+        flow.ProtectedPending = null;
+        var serverUrl = new Uri(flow.ServerUrl);
+        if (!string.Equals(flow.UserKey, $"{clientId}:{user}", StringComparison.Ordinal))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            LogVerificationRefused(logger, serverUrl);
+            return new VerificationAnswer(VerificationAnswer.Refused, serverUrl.AbsoluteUri);
+        }
+
+        var authorization = JsonSerializer.Deserialize(flow.AuthorizationJson, BrokerJsonContext.Default.DownstreamAuthorization)!;
+        await StoreConnectionAsync(flow, authorization, login.Client, new TokenResult.Issued(login.Tokens, login.ExpiresAt, login.Scope), cancellationToken);
+        LogConnected(logger, serverUrl);
+        return new VerificationAnswer(VerificationAnswer.Connected, serverUrl.AbsoluteUri);
+    }
+
+    /// <summary>The app of an end user's key (<c>{client_id}:{user}</c>), or null for a person's.</summary>
+    private static string? AppOf(string userKey) => userKey.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? userKey[..colon] : null;
+
+    /// <summary>The flow id given to an app is stored hashed apart from states, so that neither passes for the other.</summary>
+    private static string VerificationHash(string flowId) => ConnectionKey.Hash("verify\n" + flowId);
 
     private async Task StoreConnectionAsync(
         DownstreamLoginFlow flow, DownstreamAuthorization authorization, DownstreamClient client, TokenResult.Issued issued,
@@ -265,6 +321,9 @@ internal sealed partial class LoginFlows(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Downstream login to {ServerUrl} completed")]
     private static partial void LogConnected(ILogger logger, Uri serverUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A login to {ServerUrl} was discarded: the app named another of its users than the link's")]
+    private static partial void LogVerificationRefused(ILogger logger, Uri serverUrl);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The token endpoint of {ServerUrl} refused the code: {Error}")]
     private static partial void LogExchangeRefused(ILogger logger, Uri serverUrl, string error);

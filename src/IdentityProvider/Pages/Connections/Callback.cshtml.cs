@@ -25,6 +25,12 @@ internal sealed class CallbackModel(LoginFlows flows) : PageModel
             return Page();
         }
 
+        // An app's end user: on to the app's verification URL, which confirms who it is.
+        if (result is LoginPageResult.RedirectTo redirect)
+        {
+            return Redirect(redirect.Url.AbsoluteUri);
+        }
+
         Failure = (LoginPageResult.Failed)result;
         Response.StatusCode = Failure.StatusCode;
         return Page();
