@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace McpSubAgent.IdentityProvider.Throttling;
@@ -47,20 +45,9 @@ internal sealed class TokenRequestThrottlingMiddleware(RequestDelegate next, Sig
     /// <summary>The client id of HTTP Basic authentication, else of the form.</summary>
     private static async Task<string?> ClientIdAsync(HttpRequest request)
     {
-        if (AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
-            && string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && header.Parameter is { } parameter)
+        if (BasicCredentials.Of(request) is var (clientId, _))
         {
-            try
-            {
-                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
-                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-                return Uri.UnescapeDataString(colon < 0 ? decoded : decoded[..colon]);
-            }
-            catch (FormatException)
-            {
-                // Not Base64: OpenIddict refuses it with its own error.
-                return null;
-            }
+            return clientId;
         }
 
         if (!request.HasFormContentType)

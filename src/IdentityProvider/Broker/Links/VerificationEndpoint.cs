@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,7 +30,7 @@ internal static class VerificationEndpoint
             return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed attempts from this address");
         }
 
-        if (Credentials(context.Request) is not var (clientId, secret) || !await apps.AuthenticateAsync(clientId, secret, context.RequestAborted))
+        if (BasicCredentials.Of(context.Request) is not var (clientId, secret) || !await apps.AuthenticateAsync(clientId, secret, context.RequestAborted))
         {
             throttle.RecordFailure(address);
             context.Response.Headers.WWWAuthenticate = "Basic";
@@ -68,25 +66,5 @@ internal static class VerificationEndpoint
             { Status: VerificationAnswer.Refused } refused => Results.Json(refused, BrokerJsonContext.Default.VerificationAnswer, statusCode: StatusCodes.Status403Forbidden),
             var connected => Results.Json(connected, BrokerJsonContext.Default.VerificationAnswer),
         };
-    }
-
-    private static (string ClientId, string Secret)? Credentials(HttpRequest request)
-    {
-        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
-            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is not { } parameter)
-        {
-            return null;
-        }
-
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            return colon <= 0 ? null : (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 }
