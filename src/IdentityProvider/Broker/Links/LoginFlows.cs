@@ -18,7 +18,9 @@ namespace McpSubAgent.IdentityProvider.Broker.Links;
 /// sends the browser to the downstream authorization server (PKCE S256, state, resource); the callback checks the state
 /// and the issuer, exchanges the code and stores the tokens encrypted. All state is in the database, so any replica can
 /// serve any step. A link may be opened again until a login through it completes (a link previewer that fetches it
-/// does not use it up); after that, and after it expires, it opens nothing.
+/// does not use it up); after that, and after it expires, it opens nothing. The callback must come to the browser
+/// that opened the link; a login of an app's end user whose app has a verification URL is stored only once the app
+/// confirms that user (<see cref="VerifyAsync"/>).
 /// </summary>
 internal sealed partial class LoginFlows(
     IDownstreamConnectionContext db,
