@@ -19,13 +19,13 @@ RUN dotnet publish src/SubAgentServer/McpSubAgent.SubAgentServer.csproj -c Relea
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
-# The image's non-root user; App_Data is where the embedded SQLite default would live.
-RUN mkdir -p /app/App_Data && chown -R $APP_UID /app/App_Data
+# The image's non-root user; App_Data is where the embedded SQLite default would live, App_Data.keys the key file
+# that encrypts the Data Protection keys (mount a volume of its own there, or set DataProtection__CertificatePath).
+RUN mkdir -p /app/App_Data && mkdir -p -m 700 /app/App_Data.keys && chown -R $APP_UID /app/App_Data /app/App_Data.keys
 USER $APP_UID
 # `Urls`, not ASPNETCORE_URLS: appsettings.json names localhost:5080 for `dotnet run`, and only an app-level setting
 # (environment variables come after appsettings.json) overrides it.
-ENV Urls=http://+:8080 \
-    ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
+ENV Urls=http://+:8080
 EXPOSE 8080
 # The runtime image has no curl: bash's /dev/tcp asks /healthz/ready (the database too; /healthz is liveness only).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \

@@ -1,6 +1,7 @@
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
+using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -14,12 +15,14 @@ public static class IdentityProviderApplicationBuilderExtensions
         app.UseMiddleware<HttpsRequirementMiddleware>();
 
     /// <summary>
-    /// Rate limits registration and resolves client ID metadata documents before OpenIddict checks a client id; call it
-    /// after CORS and before <c>UseAuthentication</c> (OpenIddict's endpoints run inside the authentication middleware).
+    /// Rate limits registration and sign-ins, and resolves client ID metadata documents before OpenIddict checks a client
+    /// id; call it after CORS and before <c>UseAuthentication</c> (OpenIddict's endpoints run inside the authentication
+    /// middleware), and after the forwarded headers middleware, which alone may change the client address.
     /// </summary>
     public static IApplicationBuilder UseMcpIdentityProvider(this IApplicationBuilder app)
     {
         app.UseRateLimiter();
+        app.UseMiddleware<TokenRequestThrottlingMiddleware>();
         app.UseClientMetadataDocuments();
         return app;
     }

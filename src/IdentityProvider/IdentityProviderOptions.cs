@@ -25,10 +25,4 @@ public sealed class IdentityProviderOptions
 
     /// <summary>Whether people may create their own account at <c>/account/register</c>; off by default (accounts come from the <c>users</c> command).</summary>
     public bool AllowSelfSignUp { get; set; }
-
-    /// <summary>Failed logins before an account is locked out for <see cref="LockoutDuration"/>.</summary>
-    public int MaxFailedLogins { get; set; } = 5;
-
-    /// <summary>How long a locked-out account stays locked.</summary>
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 }

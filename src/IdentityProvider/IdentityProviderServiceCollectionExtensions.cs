@@ -4,6 +4,7 @@ using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.IdentityProvider.Registration;
 using McpSubAgent.IdentityProvider.Server;
+using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.EntityFrameworkCore;
@@ -37,11 +38,10 @@ public static class IdentityProviderServiceCollectionExtensions
         services.AddIdentityCore<AppUser>()
             .AddSignInManager()
             .AddEntityFrameworkStores<TContext>();
-        services.AddOptions<IdentityOptions>().Configure<IOptions<IdentityProviderOptions>>((identity, idp) =>
+        services.Configure<IdentityOptions>(identity =>
         {
-            identity.Lockout.AllowedForNewUsers = true;
-            identity.Lockout.MaxFailedAccessAttempts = idp.Value.MaxFailedLogins;
-            identity.Lockout.DefaultLockoutTimeSpan = idp.Value.LockoutDuration;
+            // Failed sign-ins slow down the address they come from (SignInThrottle) and never lock the account: a
+            // lock-out per account would let anyone keep its owner out. An operator may still lock one by hand.
             identity.User.RequireUniqueEmail = true;
         });
         services.AddAuthentication().AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
@@ -125,6 +125,10 @@ public static class IdentityProviderServiceCollectionExtensions
             mvc.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
         });
         services.AddClientRegistration();
+        services.AddSignInThrottling();
+
+        // Apps' verification URLs and credentials for the login broker's end-user links.
+        services.TryAddScoped<Broker.Links.IAppDirectory, Broker.Links.OpenIddictAppDirectory>();
         services.AddHostedService<TokenPruningService>();
         return services;
     }

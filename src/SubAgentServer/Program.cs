@@ -17,6 +17,7 @@ builder.AddDatabase();
 builder.AddHealth();
 builder.AddTelemetry();
 builder.AddBrowserClients();
+builder.AddTrustedProxies();
 builder.AddSharedDataProtection();
 builder.Services.AddMcpIdentityProvider<AppDbContext>();
 builder.Services.AddMcpCompletions();
@@ -43,6 +44,7 @@ if (args is [ClientsCommand.Name, .. var clientArgs])
 
 app.UseLiveness();
 app.UseMalformedRequestErrors();
+app.UseForwardedHeaders();
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();

@@ -19,6 +19,8 @@ namespace McpSubAgent.IdentityProvider.Broker;
 [JsonSerializable(typeof(DynamicRegistrationResponse))]
 [JsonSerializable(typeof(ClientMetadataDocument))]
 [JsonSerializable(typeof(PendingAuthorization))]
+[JsonSerializable(typeof(PendingVerification))]
+[JsonSerializable(typeof(VerificationAnswer))]
 [JsonSerializable(typeof(DownstreamTokens))]
 [JsonSerializable(typeof(TokenEndpointResponse))]
 [JsonSerializable(typeof(LoginWebhookPayload))]

@@ -64,6 +64,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<LoginWebhook>());
         services.TryAddScoped<DownstreamClientRegistrar>();
         services.TryAddScoped<LoginFlows>();
+        services.TryAddScoped<IAppDirectory, NoAppDirectory>();
         services.TryAddScoped<DownstreamCredentials>();
         services.TryAddScoped<ConnectionsOverview>();
 

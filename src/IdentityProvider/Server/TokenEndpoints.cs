@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Hosting;
+using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -19,7 +20,7 @@ internal static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/connect/token", ExchangeAsync).DisableAntiforgery();
+        endpoints.MapPost("/connect/token", ExchangeAsync).DisableAntiforgery().RequireRateLimiting(SignInRateLimiterPolicy.TokenPolicyName);
         endpoints.MapMethods("/connect/userinfo", ["GET", "POST"], UserInfoAsync).DisableAntiforgery();
         endpoints.MapMethods("/connect/endsession", ["GET", "POST"], EndSessionAsync).DisableAntiforgery();
         return endpoints;

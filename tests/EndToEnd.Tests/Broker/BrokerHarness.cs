@@ -103,14 +103,18 @@ internal sealed class BrokerHarness : IAsyncDisposable
         return result.StructuredContent!.Value;
     }
 
-    /// <summary>What the person does with a login link: opens it, signs in at the downstream, consents, lands on our callback.</summary>
-    public async Task<(HttpStatusCode Status, string Page)> LogInThroughLinkAsync(Uri link, BrokerUser user)
+    /// <summary>
+    /// What the person does with a login link: signs in here (a link of an account is completed only by that account),
+    /// opens it, signs in at the downstream, consents, and lands on our callback in the same browser.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string Page)> LogInThroughLinkAsync(Uri link, BrokerUser user, Uri? at = null)
     {
         using var browser = new Browser(Downstream.BaseUrl);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostLoginAsync(user.MainEmail, Password, at: at ?? Main.BaseUrl)).Status);
         var callback = await browser.AuthorizeAsync(link, user.DownstreamEmail, Password);
-        Assert.Equal(Main.BaseUrl.GetLeftPart(UriPartial.Authority), callback.GetLeftPart(UriPartial.Authority));
+        Assert.Equal((at ?? Main.BaseUrl).GetLeftPart(UriPartial.Authority), callback.GetLeftPart(UriPartial.Authority));
         Assert.Equal("/connections/callback", callback.AbsolutePath);
-        return await GetPageAsync(callback);
+        return await browser.GetPageAsync(callback);
     }
 
     public static async Task<(HttpStatusCode Status, string Page)> GetPageAsync(Uri url)

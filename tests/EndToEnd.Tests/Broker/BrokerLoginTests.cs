@@ -208,9 +208,60 @@ public sealed class BrokerLoginTests
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains("This login link is for another account", page, StringComparison.Ordinal);
 
-        // Its owner, signed in or not, still can use it.
+        // Its owner still can use it.
         var (ok, _) = await h.LogInThroughLinkAsync(link, alice);
         Assert.Equal(HttpStatusCode.OK, ok);
+    }
+
+    [Fact]
+    public async Task Link_OpenedWhileSignedOut_AsksForASignIn_ThenGoesOn_AndAPhishedPersonIsRefused()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var alice = await h.AddUserAsync("alice");
+        var victim = await h.AddUserAsync("victim");
+        var link = LinkOf(await h.RunAgentAsync(alice));
+
+        // Signed out: to the sign-in page, which comes back to the same link.
+        using var signedOut = new Infrastructure.Browser(h.Main.BaseUrl);
+        var signIn = await signedOut.LocationOfAsync(link);
+        Assert.Equal("/account/login", signIn.AbsolutePath);
+        Assert.Contains(Uri.EscapeDataString(link.AbsolutePath), signIn.Query, StringComparison.Ordinal);
+
+        // Whoever was phished into the link signs in as themselves, and is refused: nothing reaches the downstream.
+        var (afterSignIn, _, _) = await signedOut.PostLoginAsync(victim.MainEmail, BrokerHarness.Password);
+        Assert.Equal(HttpStatusCode.Redirect, afterSignIn);
+        var (refused, page) = await signedOut.GetPageAsync(link);
+        Assert.Equal(HttpStatusCode.Forbidden, refused);
+        Assert.Contains("This login link is for another account", page, StringComparison.Ordinal);
+        Assert.Null(await h.ConnectionAsync(alice));
+
+        // Its owner completes it.
+        Assert.Equal(HttpStatusCode.OK, (await h.LogInThroughLinkAsync(link, alice)).Status);
+        Assert.NotNull(await h.ConnectionAsync(alice));
+    }
+
+    [Fact]
+    public async Task AuthorizationUrl_PassedOnToAnotherBrowser_CompletesNothing_AndTheOwnerStillCan()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var alice = await h.AddUserAsync("alice");
+        var victim = await h.AddUserAsync("victim");
+        var link = LinkOf(await h.RunAgentAsync(alice));
+
+        // Alice opens her link but sends the authorization URL it leads to on to the victim.
+        using var alicesBrowser = new Infrastructure.Browser(h.Main.BaseUrl);
+        await alicesBrowser.TryLoginAsync(alice.MainEmail, BrokerHarness.Password);
+        var authorizationUrl = await alicesBrowser.LocationOfAsync(link);
+        Assert.Equal(h.Downstream.BaseUrl.GetLeftPart(UriPartial.Authority), authorizationUrl.GetLeftPart(UriPartial.Authority));
+
+        using var victimsBrowser = new Infrastructure.Browser(h.Downstream.BaseUrl);
+        var callback = await victimsBrowser.AuthorizeAsync(authorizationUrl, victim.DownstreamEmail, BrokerHarness.Password);
+        var (status, page) = await victimsBrowser.GetPageAsync(callback);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("started in another browser", page, StringComparison.Ordinal);
+        Assert.Null(await h.ConnectionAsync(alice));
+        Assert.Equal(HttpStatusCode.OK, (await h.LogInThroughLinkAsync(link, alice)).Status);
     }
 
     [Fact]
@@ -253,13 +304,13 @@ public sealed class BrokerLoginTests
         var link = LinkOf(await h.RunAgentAsync(alice));
 
         // Open the link but stop at the authorization server: take its state, and answer as an attacker would.
-        var state = await StateOfAuthorizationRequestAsync(link);
+        var state = await StateOfAuthorizationRequestAsync(h, alice, link);
         var (mixUp, mixUpPage) = await BrokerHarness.GetPageAsync(new Uri(h.Main.BaseUrl,
             $"connections/callback?code=x&state={Uri.EscapeDataString(state)}&iss={Uri.EscapeDataString("https://evil.example/")}"));
         Assert.Equal(HttpStatusCode.BadRequest, mixUp);
         Assert.Contains("did not come from the authorization server", mixUpPage, StringComparison.Ordinal);
 
-        state = await StateOfAuthorizationRequestAsync(link);
+        state = await StateOfAuthorizationRequestAsync(h, alice, link);
         var (denied, deniedPage) = await BrokerHarness.GetPageAsync(new Uri(h.Main.BaseUrl,
             $"connections/callback?error=access_denied&state={Uri.EscapeDataString(state)}&iss={Uri.EscapeDataString(h.Downstream.BaseUrl.AbsoluteUri)}"));
         Assert.Equal(HttpStatusCode.BadRequest, denied);
@@ -288,12 +339,12 @@ public sealed class BrokerLoginTests
     private static Uri LinkOf(System.Text.Json.JsonElement result) =>
         new(Assert.Single(result.GetProperty("login_links").EnumerateArray()).GetProperty("url").GetString()!);
 
-    private static async Task<string> StateOfAuthorizationRequestAsync(Uri link)
+    /// <summary>Opens the link signed in as its owner, stopping at the redirect to the authorization server.</summary>
+    private static async Task<string> StateOfAuthorizationRequestAsync(BrokerHarness h, BrokerUser owner, Uri link)
     {
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        using var response = await http.GetAsync(link, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(response.Headers.Location!.Query);
+        using var browser = new Infrastructure.Browser(h.Main.BaseUrl);
+        await browser.TryLoginAsync(owner.MainEmail, BrokerHarness.Password);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery((await browser.LocationOfAsync(link)).Query);
         Assert.Equal("S256", query["code_challenge_method"].ToString());
         Assert.False(string.IsNullOrEmpty(query["resource"].ToString()));
         return query["state"].ToString();

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.SubAgentServer.Accounts;
 
 namespace McpSubAgent.EndToEnd.Tests.Broker;
 
@@ -67,6 +68,68 @@ public sealed partial class BrokerOpenAIApiTests
         Assert.NotNull((await other.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["mcp_login_required"]);
         using var again = await PostAsync(h, token, Body(h, "customer-42"));
         Assert.Null((await again.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["mcp_login_required"]);
+    }
+
+    [Fact]
+    public async Task AppWithAVerificationUrl_StoresALoginOnlyWhenTheAppConfirmsItsEndUser()
+    {
+        await using var h = await BrokerHarness.StartAsync();
+        var person = await h.AddUserAsync("person");
+        var (clientId, secret) = await AppClients.AddAsync(h.Main, "Verifying app");
+        using (var output = new StringWriter())
+        using (var error = new StringWriter())
+        {
+            Assert.Equal(0, await ClientsCommand.RunAsync(h.Main.Services, ["verification-url", clientId, "https://app.example/logins/done"], output, error));
+        }
+
+        var token = await AppClients.TokenAsync(h.Main, clientId, secret);
+
+        // customer-42's link completed by whoever it reached: the app, asked who is in that browser, names someone else.
+        var flowId = await LogInToTheVerificationUrlAsync(h, await LinkForAsync(h, token, "customer-42"), person);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await VerifyAsync(h, clientId, "wrong-secret", flowId, "customer-42")).Status);
+        var (refused, refusal) = await VerifyAsync(h, clientId, secret, flowId, "customer-7");
+        Assert.Equal(HttpStatusCode.Forbidden, refused);
+        Assert.Equal("refused", (string?)refusal["status"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await VerifyAsync(h, clientId, secret, flowId, "customer-42")).Status);
+        var stillNeeded = await LinkForAsync(h, token, "customer-42");
+
+        // The app confirms its user: now the login counts, for that user only.
+        flowId = await LogInToTheVerificationUrlAsync(h, stillNeeded, person);
+        var (confirmed, answer) = await VerifyAsync(h, clientId, secret, flowId, "customer-42");
+        Assert.Equal(HttpStatusCode.OK, confirmed);
+        Assert.Equal("connected", (string?)answer["status"]);
+        Assert.Equal(h.Downstream.McpUrl.AbsoluteUri, (string?)answer["server_url"]);
+        using var after = await PostAsync(h, token, Body(h, "customer-42"));
+        Assert.Null((await after.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["mcp_login_required"]);
+    }
+
+    private static async Task<Uri> LinkForAsync(BrokerHarness h, string token, string user)
+    {
+        using var response = await PostAsync(h, token, Body(h, user));
+        var answer = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        return new Uri((string)answer["mcp_login_required"]![0]!["url"]!);
+    }
+
+    /// <summary>Opens the link, logs in at the downstream, and follows the callback to the app's verification URL; returns its flow id.</summary>
+    private static async Task<string> LogInToTheVerificationUrlAsync(BrokerHarness h, Uri link, BrokerUser person)
+    {
+        using var browser = new Browser(h.Downstream.BaseUrl);
+        var callback = await browser.AuthorizeAsync(link, person.DownstreamEmail, BrokerHarness.Password);
+        var verification = await browser.LocationOfAsync(callback);
+        Assert.Equal("https://app.example/logins/done", verification.GetLeftPart(UriPartial.Path));
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(verification.Query)["flow_id"].ToString();
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonObject Body)> VerifyAsync(BrokerHarness h, string clientId, string secret, string flowId, string user)
+    {
+        using var http = h.Main.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connections/verify")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["flow_id"] = flowId, ["user"] = user }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes($"{clientId}:{secret}")));
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!);
     }
 
     private static JsonObject Body(BrokerHarness h, string user) => new()

@@ -338,25 +338,6 @@ public sealed class AuthorizationServerTests
     }
 
     [Fact]
-    public async Task Login_LocksOutAfterRepeatedFailures()
-    {
-        var (host, client) = await StartAsync();
-        await using var _ = host;
-        using var __ = client;
-        using var browser = new Browser(host.BaseUrl);
-
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Contains("not right", await browser.TryLoginAsync(Email, "wrong password"), StringComparison.Ordinal);
-        }
-
-        Assert.Contains("locked", await browser.TryLoginAsync(Email, "wrong password"), StringComparison.Ordinal);
-
-        // Locked means locked: the right password does not get in either.
-        Assert.Contains("locked", await browser.TryLoginAsync(Email, Password), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Restart_KeepsIssuedTokensValid()
     {
         var (host, client) = await StartAsync();

@@ -24,16 +24,29 @@ internal static partial class AppClients
     /// <summary>An app's access token from the client credentials grant.</summary>
     public static async Task<string> TokenAsync(SubAgentHost host, string clientId, string secret)
     {
+        var (status, body, _) = await RequestTokenAsync(host, clientId, secret);
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        return (string)body["access_token"]!;
+    }
+
+    /// <summary>A client credentials request as it is answered, optionally from another address behind a trusted (loopback) proxy.</summary>
+    public static async Task<(HttpStatusCode Status, JsonObject Body, TimeSpan? RetryAfter)> RequestTokenAsync(
+        SubAgentHost host, string clientId, string secret, string? forwardedFor = null)
+    {
         using var http = host.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "mcp" }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes($"{clientId}:{secret}")));
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
         using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
-        return (string)body["access_token"]!;
+        return (response.StatusCode, body, response.Headers.RetryAfter?.Delta);
     }
 
     [GeneratedRegex(@"client_id: (\S+)")]

@@ -84,13 +84,33 @@ internal sealed partial class Browser(Uri server) : IDisposable
     /// <summary>Posts a login form directly and returns the page.</summary>
     public async Task<string> TryLoginAsync(string email, string password)
     {
-        var loginUrl = new Uri(server, "account/login");
+        var (status, page, _) = await PostLoginAsync(email, password);
+        return status == HttpStatusCode.OK ? page : $"redirect:{page}";
+    }
+
+    /// <summary>
+    /// Posts a login form directly (at the browser's server, or at <paramref name="at"/>): the status, the page (or where
+    /// a redirect goes) and any <c>Retry-After</c>.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string PageOrLocation, TimeSpan? RetryAfter)> PostLoginAsync(string email, string password, Uri? at = null)
+    {
+        var loginUrl = new Uri(at ?? server, "account/login");
         using var page = await _http.GetAsync(loginUrl, TestContext.Current.CancellationToken);
         var fields = HiddenFields(await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         fields["Email"] = email;
         fields["Password"] = password;
         using var response = await _http.PostAsync(loginUrl, new FormUrlEncodedContent(fields), TestContext.Current.CancellationToken);
-        return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) : $"redirect:{response.Headers.Location}";
+        var body = (int)response.StatusCode is >= 300 and < 400
+            ? response.Headers.Location?.OriginalString ?? ""
+            : await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, body, response.Headers.RetryAfter?.Delta);
+    }
+
+    /// <summary>Makes the browser appear to be at another address, as a trusted (loopback) proxy would forward it.</summary>
+    public void AppearFrom(string address)
+    {
+        _http.DefaultRequestHeaders.Remove("X-Forwarded-For");
+        _http.DefaultRequestHeaders.Add("X-Forwarded-For", address);
     }
 
     /// <summary>GETs a page with the browser's cookies.</summary>
@@ -99,6 +119,14 @@ internal sealed partial class Browser(Uri server) : IDisposable
         using var response = await _http.GetAsync(url, TestContext.Current.CancellationToken);
         LastPage = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         return (response.StatusCode, LastPage);
+    }
+
+    /// <summary>GETs a URL with the browser's cookies and returns where it redirects to.</summary>
+    public async Task<Uri> LocationOfAsync(Uri url)
+    {
+        using var response = await _http.GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.True((int)response.StatusCode is >= 300 and < 400, $"{(int)response.StatusCode} at {url}");
+        return new Uri(url, response.Headers.Location!);
     }
 
     /// <summary>Submits a form of the last page (its hidden fields, antiforgery token included) with more fields.</summary>

@@ -18,7 +18,9 @@ namespace McpSubAgent.IdentityProvider.Broker.Links;
 /// sends the browser to the downstream authorization server (PKCE S256, state, resource); the callback checks the state
 /// and the issuer, exchanges the code and stores the tokens encrypted. All state is in the database, so any replica can
 /// serve any step. A link may be opened again until a login through it completes (a link previewer that fetches it
-/// does not use it up); after that, and after it expires, it opens nothing.
+/// does not use it up); after that, and after it expires, it opens nothing. The callback must come to the browser
+/// that opened the link; a login of an app's end user whose app has a verification URL is stored only once the app
+/// confirms that user (<see cref="VerifyAsync"/>).
 /// </summary>
 internal sealed partial class LoginFlows(
     IDownstreamConnectionContext db,
@@ -26,6 +28,7 @@ internal sealed partial class LoginFlows(
     DownstreamTokenClient tokenClient,
     BrokerOrigin origin,
     TokenProtector protector,
+    IAppDirectory apps,
     IOptions<BrokerOptions> options,
     TimeProvider timeProvider,
     ILogger<LoginFlows> logger)
@@ -53,15 +56,18 @@ internal sealed partial class LoginFlows(
         return origin.LoginLink(secret);
     }
 
-    /// <summary>The user key a link was made for, or null for a link that is not known.</summary>
-    public async Task<string?> OwnerAsync(string link, CancellationToken cancellationToken) =>
-        await db.DownstreamLoginFlows.AsNoTracking()
-            .Where(f => f.Id == ConnectionKey.Hash(link))
-            .Select(f => f.UserKey)
-            .FirstOrDefaultAsync(cancellationToken);
+    /// <summary>The user key a link was made for, or null for a link that is not known, used up or expired.</summary>
+    public async Task<string?> OwnerAsync(string link, CancellationToken cancellationToken)
+    {
+        var flow = await db.DownstreamLoginFlows.AsNoTracking().FirstOrDefaultAsync(f => f.Id == ConnectionKey.Hash(link), cancellationToken);
+        return Unusable(flow) is null ? flow!.UserKey : null;
+    }
 
-    /// <summary>Opens a login link: registers our client where needed and sends the browser to the authorization server.</summary>
-    public async Task<LoginPageResult> StartAsync(string link, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a login link: registers our client where needed and sends the browser to the authorization server. The
+    /// request is bound to the browser's <see cref="LoginBrowserCookie"/>.
+    /// </summary>
+    public async Task<LoginPageResult> StartAsync(string link, string browser, CancellationToken cancellationToken)
     {
         var flow = await db.DownstreamLoginFlows.FirstOrDefaultAsync(f => f.Id == ConnectionKey.Hash(link), cancellationToken);
         if (Unusable(flow) is { } refusal)
@@ -85,7 +91,7 @@ internal sealed partial class LoginFlows(
         var verifier = ConnectionKey.NewSecret();
         var redirectUri = origin.CallbackUri.AbsoluteUri;
         flow.StateHash = ConnectionKey.Hash(state);
-        flow.ProtectedPending = protector.Protect(new PendingAuthorization(verifier, client, redirectUri), BrokerJsonContext.Default.PendingAuthorization);
+        flow.ProtectedPending = protector.Protect(new PendingAuthorization(verifier, client, redirectUri, ConnectionKey.Hash(browser)), BrokerJsonContext.Default.PendingAuthorization);
         await db.SaveChangesAsync(cancellationToken);
 
         var parameters = new Dictionary<string, string?>
@@ -109,7 +115,7 @@ internal sealed partial class LoginFlows(
 
     /// <summary>The redirect back from the authorization server: checks it, exchanges the code and stores the tokens.</summary>
     public async Task<LoginPageResult> CompleteAsync(
-        string? state, string? code, string? issuer, string? error, string? errorDescription, CancellationToken cancellationToken)
+        string? state, string? code, string? issuer, string? error, string? errorDescription, string? browser, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(state))
         {
@@ -161,6 +167,14 @@ internal sealed partial class LoginFlows(
             return new LoginPageResult.Failed("This login cannot be completed", "Its stored state cannot be read any more. Open the login link again.");
         }
 
+        // Another browser than the one that opened the link: its URL was passed on. The state stays usable by its owner.
+        if (pending.BrowserHash is null || browser is null || pending.BrowserHash != ConnectionKey.Hash(browser))
+        {
+            return new LoginPageResult.Failed("This login cannot be completed",
+                "It was started in another browser. Open the login link in the browser you log in with; a login link is for the person it was made for.",
+                StatusCodes.Status403Forbidden);
+        }
+
         // The state is spent whatever happens next: a replayed callback finds nothing.
         flow.StateHash = null;
         flow.ProtectedPending = null;
@@ -191,10 +205,65 @@ internal sealed partial class LoginFlows(
         }
 
         var issued = (TokenResult.Issued)result;
+        if (AppOf(flow.UserKey) is { } app && await apps.VerificationUrlAsync(app, cancellationToken) is { } verificationUrl)
+        {
+            // The app says which of its users is in this browser before the login counts (VerifyAsync).
+            var flowId = ConnectionKey.NewSecret();
+            flow.StateHash = VerificationHash(flowId);
+            flow.ProtectedPending = protector.Protect(new PendingVerification(pending.Client, issued.Tokens, issued.ExpiresAt, issued.Scope),
+                BrokerJsonContext.Default.PendingVerification);
+            await db.SaveChangesAsync(cancellationToken);
+            return new LoginPageResult.RedirectTo(new Uri(QueryHelpers.AddQueryString(verificationUrl.AbsoluteUri, "flow_id", flowId)));
+        }
+
         await StoreConnectionAsync(flow, authorization, pending.Client, issued, cancellationToken);
         LogConnected(logger, serverUrl);
         return new LoginPageResult.Connected(serverUrl);
     }
+
+    /// <summary>
+    /// An app's answer for a login of one of its end users that waits for verification: stored when the app names the
+    /// user the link was made for, discarded when it names another. Either way the flow id is spent.
+    /// </summary>
+    public async Task<VerificationAnswer?> VerifyAsync(string clientId, string user, string flowId, CancellationToken cancellationToken)
+    {
+        var flow = await db.DownstreamLoginFlows.FirstOrDefaultAsync(f => f.StateHash == VerificationHash(flowId), cancellationToken);
+        if (flow?.ProtectedPending is null || Unusable(flow) is not null || AppOf(flow.UserKey) != clientId)
+        {
+            return null;
+        }
+
+        PendingVerification login;
+        try
+        {
+            login = protector.Unprotect(flow.ProtectedPending, BrokerJsonContext.Default.PendingVerification);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+
+        flow.StateHash = null;
+        flow.ProtectedPending = null;
+        var serverUrl = new Uri(flow.ServerUrl);
+        if (!string.Equals(flow.UserKey, $"{clientId}:{user}", StringComparison.Ordinal))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            LogVerificationRefused(logger, serverUrl);
+            return new VerificationAnswer(VerificationAnswer.Refused, serverUrl.AbsoluteUri);
+        }
+
+        var authorization = JsonSerializer.Deserialize(flow.AuthorizationJson, BrokerJsonContext.Default.DownstreamAuthorization)!;
+        await StoreConnectionAsync(flow, authorization, login.Client, new TokenResult.Issued(login.Tokens, login.ExpiresAt, login.Scope), cancellationToken);
+        LogConnected(logger, serverUrl);
+        return new VerificationAnswer(VerificationAnswer.Connected, serverUrl.AbsoluteUri);
+    }
+
+    /// <summary>The app of an end user's key (<c>{client_id}:{user}</c>), or null for a person's.</summary>
+    private static string? AppOf(string userKey) => userKey.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? userKey[..colon] : null;
+
+    /// <summary>The flow id given to an app is stored hashed apart from states, so that neither passes for the other.</summary>
+    private static string VerificationHash(string flowId) => ConnectionKey.Hash("verify\n" + flowId);
 
     private async Task StoreConnectionAsync(
         DownstreamLoginFlow flow, DownstreamAuthorization authorization, DownstreamClient client, TokenResult.Issued issued,
@@ -254,6 +323,9 @@ internal sealed partial class LoginFlows(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Downstream login to {ServerUrl} completed")]
     private static partial void LogConnected(ILogger logger, Uri serverUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A login to {ServerUrl} was discarded: the app named another of its users than the link's")]
+    private static partial void LogVerificationRefused(ILogger logger, Uri serverUrl);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The token endpoint of {ServerUrl} refused the code: {Error}")]
     private static partial void LogExchangeRefused(ILogger logger, Uri serverUrl, string error);

@@ -18,10 +18,16 @@ public sealed class DownstreamLoginFlow
     /// <summary>What discovery found when the link was made (<c>DownstreamAuthorization</c> as JSON).</summary>
     public required string AuthorizationJson { get; set; }
 
-    /// <summary>SHA-256 of the <c>state</c> of the latest authorization request started from this link.</summary>
+    /// <summary>
+    /// SHA-256 of the one-time secret the flow waits for: the <c>state</c> of the latest authorization request started
+    /// from this link, then, for an app that verifies its end users, the flow id given to the app's verification URL.
+    /// </summary>
     public string? StateHash { get; set; }
 
-    /// <summary>The PKCE verifier and the client of that request (<c>PendingAuthorization</c> as JSON), encrypted.</summary>
+    /// <summary>
+    /// The PKCE verifier, client and browser of that request (<c>PendingAuthorization</c> as JSON), then the tokens
+    /// waiting for the app's confirmation (<c>PendingVerification</c>); encrypted.
+    /// </summary>
     public string? ProtectedPending { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -18,11 +18,17 @@ internal sealed class CallbackModel(LoginFlows flows) : PageModel
         string? error,
         [FromQuery(Name = "error_description")] string? errorDescription)
     {
-        var result = await flows.CompleteAsync(state, code, iss, error, errorDescription, HttpContext.RequestAborted);
+        var result = await flows.CompleteAsync(state, code, iss, error, errorDescription, LoginBrowserCookie.Read(HttpContext), HttpContext.RequestAborted);
         if (result is LoginPageResult.Connected connected)
         {
             ServerUrl = connected.ServerUrl;
             return Page();
+        }
+
+        // An app's end user: on to the app's verification URL, which confirms who it is.
+        if (result is LoginPageResult.RedirectTo redirect)
+        {
+            return Redirect(redirect.Url.AbsoluteUri);
         }
 
         Failure = (LoginPageResult.Failed)result;
