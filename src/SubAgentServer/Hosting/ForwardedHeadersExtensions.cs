@@ -1,33 +1,28 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.SubAgentServer.Hosting;
 
 /// <summary>
 /// <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are honoured only from the proxies named in
-/// <c>ForwardedHeaders:KnownProxies</c> (addresses) and <c>ForwardedHeaders:KnownNetworks</c> (CIDR ranges); without
-/// them, only from this machine (loopback). Anyone else could otherwise pick the client address that sign-in throttling counts.
+/// <c>ForwardedHeaders:KnownProxies</c> (addresses) and <c>ForwardedHeaders:KnownNetworks</c> (CIDR ranges); by
+/// default, only from this machine (loopback). Anyone else could otherwise pick the client address that sign-in throttling counts.
 /// </summary>
 internal static class ForwardedHeadersExtensions
 {
-    public const string SectionName = "ForwardedHeaders";
-
     public static IHostApplicationBuilder AddTrustedProxies(this IHostApplicationBuilder builder)
     {
-        // Read when the options are first used: settings added by a host builder after this call count too.
-        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((options, configuration) =>
+        builder.Services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName);
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((options, trusted) =>
         {
-            var proxies = Entries(configuration, "KnownProxies").Select(p => IPAddress.TryParse(p, out var address)
+            var proxies = Entries(trusted.Value.KnownProxies).Select(p => IPAddress.TryParse(p, out var address)
                 ? address
-                : throw new InvalidOperationException($"{SectionName}:KnownProxies has '{p}', which is not an IP address.")).ToList();
-            var networks = Entries(configuration, "KnownNetworks").Select(n => System.Net.IPNetwork.TryParse(n, out var network)
+                : throw new InvalidOperationException($"{TrustedProxyOptions.SectionName}:KnownProxies has '{p}', which is not an IP address.")).ToList();
+            var networks = Entries(trusted.Value.KnownNetworks).Select(n => System.Net.IPNetwork.TryParse(n, out var network)
                 ? network
-                : throw new InvalidOperationException($"{SectionName}:KnownNetworks has '{n}', which is not a CIDR range such as 10.0.0.0/8.")).ToList();
-            if (proxies.Count == 0 && networks.Count == 0)
-            {
-                proxies.Add(IPAddress.IPv6Loopback);
-                networks.Add(new System.Net.IPNetwork(IPAddress.Loopback, 8));
-            }
+                : throw new InvalidOperationException(
+                    $"{TrustedProxyOptions.SectionName}:KnownNetworks has '{n}', which is not a CIDR range such as 10.0.0.0/8.")).ToList();
 
             // Set whole, so that ASPNETCORE_FORWARDEDHEADERS_ENABLED (which would trust every sender) cannot widen it.
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
@@ -39,10 +34,6 @@ internal static class ForwardedHeadersExtensions
         return builder;
     }
 
-    private static IEnumerable<string> Entries(IConfiguration configuration, string key)
-    {
-        var section = configuration.GetSection($"{SectionName}:{key}");
-        var values = string.IsNullOrEmpty(section.Value) ? section.GetChildren().Select(c => c.Value ?? "") : section.Value.Split(',');
-        return values.Select(v => v.Trim()).Where(v => v.Length > 0);
-    }
+    private static string[] Entries(string value) =>
+        value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

@@ -165,7 +165,8 @@ public sealed partial class SignInThrottlingTests
     {
         await using var host = await StartAsync(new()
         {
-            ["ForwardedHeaders:KnownProxies:0"] = "10.1.2.3",
+            ["ForwardedHeaders:KnownProxies"] = "10.1.2.3",
+            ["ForwardedHeaders:KnownNetworks"] = "",
             ["IdentityProvider:SignInThrottling:FreeFailuresPerAddress"] = "10000",
             ["IdentityProvider:SignInThrottling:LoginPermitsPerMinutePerAddress"] = "3",
         });
