@@ -206,13 +206,13 @@ public sealed class BrokerFeatureTests
         Assert.Equal("auth_required", first.GetProperty("status").GetString());
         var link = new Uri(Assert.Single(first.GetProperty("login_links").EnumerateArray()).GetProperty("url").GetString()!);
 
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        using var opened = await http.GetAsync(link, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Redirect, opened.StatusCode);
-        var authorize = opened.Headers.Location!;
+        // The link's owner opens it signed in, and the login ends in the same browser.
+        using var browser = new Browser(h.Main.BaseUrl);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostLoginAsync(alice.MainEmail, BrokerHarness.Password)).Status);
+        var authorize = await browser.LocationOfAsync(link);
         Assert.Equal(ts.AuthorizationServerUrl.GetLeftPart(UriPartial.Authority), authorize.GetLeftPart(UriPartial.Authority));
         var callback = await ts.CompleteAuthorizationAsync(authorize, TestContext.Current.CancellationToken);
-        var (status, page) = await BrokerHarness.GetPageAsync(callback);
+        var (status, page) = await browser.GetPageAsync(callback);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("is connected", page, StringComparison.Ordinal);
 
