@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Diagnostics;
@@ -92,9 +91,10 @@ public sealed partial class McpCompletionsEngine
                     yield break;
                 }
             }
-            catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ModelContextProtocol.McpException
+                && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // Whatever the cancelled step threw (a cancellation, a transport's own error), the deadline stopped it.
+                // What a cancelled step throws (a cancellation, or a transport's own error): the deadline stopped it.
                 throw new RunTimedOutException(
                     $"The run took longer than {Seconds(maxDuration)} s (Completions:MaxRunDuration) and was stopped.", ex);
             }
@@ -353,120 +353,7 @@ public sealed partial class McpCompletionsEngine
         ["content"] = content,
     };
 
-    /// <summary>
-    /// Finishes a round that was under way when the run stopped: calls the tool says are safe to repeat are made again,
-    /// the others get a result saying they were interrupted. Their tool messages are added to <paramref name="appended"/>.
-    /// </summary>
-    private async IAsyncEnumerable<CompletionEvent> ResumeAsync(
-        InterruptedRound interrupted,
-        Dictionary<string, ResolvedMcpTool> toolsByName,
-        bool markdown,
-        List<JsonObject> appended,
-        List<ToolCallReport> toolReports,
-        ActivityContext parent,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var toolCall in interrupted.Calls)
-        {
-            var tool = toolsByName.GetValueOrDefault(toolCall.FunctionName);
-            var serverUrl = tool?.Server.ServerUrl ?? new Uri("urn:unknown");
-            var info = new ToolCallInfo(toolCall.Id, toolCall.FunctionName, tool?.Tool.Name ?? toolCall.FunctionName, serverUrl, toolCall.Arguments, interrupted.Round);
-            if (tool is not null && IsSafeToRepeat(tool))
-            {
-                if (markdown)
-                {
-                    yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
-                }
-
-                yield return new ToolCallStarted(info);
-                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
-                toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
-                if (markdown)
-                {
-                    yield return new ContentDelta(execution.Markdown, FromModel: false);
-                }
-
-                yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
-                appended.Add(ToolMessage(info.Id, execution.ResultForModel));
-                continue;
-            }
-
-            const string forModel = "Error: this call was interrupted (the server running it stopped) and was not made again, " +
-                "because the tool does not say it is safe to repeat. It may or may not have taken effect: check before calling it again.";
-            yield return new ContentDelta(MarkdownRenderer.Interrupted(info.ToolName, tool is null ? null : info.ServerUrl), FromModel: false);
-            yield return new ToolCallCompleted(info, ToolCallStatus.Interrupted, forModel, TimeSpan.Zero);
-            toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, ToolCallStatus.Interrupted, TimeSpan.Zero));
-            appended.Add(ToolMessage(info.Id, forModel));
-        }
-    }
-
-    /// <summary>A tool that only reads, or that says the same call twice has no further effect, may be called again.</summary>
-    private static bool IsSafeToRepeat(ResolvedMcpTool tool) =>
-        tool.Tool.Annotations is { } a && (a.ReadOnlyHint == true || a.IdempotentHint == true);
-
-    /// <summary>One attempt of an upstream call, bounded by the time to the response headers.</summary>
-    private async Task<HttpResponseMessage> SendAttemptAsync(IChatCompletionsUpstream upstream, JsonObject body, TimeSpan headersTimeout, CancellationToken cancellationToken)
-    {
-        using var timer = new CancellationTokenSource(headersTimeout, _timeProvider);
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-        try
-        {
-            return await upstream.SendAsync(body, attempt.Token);
-        }
-        catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            // Not retried: a stalled upstream would otherwise hold the run for every attempt's full wait.
-            throw new UpstreamException($"The upstream LLM sent no response within {Seconds(headersTimeout)} s.", HttpStatusCode.GatewayTimeout, innerException: ex);
-        }
-    }
-
-    private static void EnsureWithinRequestLimit(JsonObject body, long maxBytes)
-    {
-        var size = Encoding.UTF8.GetByteCount(body.ToJsonString());
-        if (size > maxBytes)
-        {
-            throw new InvalidRequestException(
-                $"The conversation grew to {size} bytes with the tool results, over the limit of {maxBytes} (Completions:MaxUpstreamRequestBytes); " +
-                "ask for less at once or lower max_rounds.", "messages")
-            {
-                Code = "context_length_exceeded",
-            };
-        }
-    }
-
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
-
-    /// <summary>The body of one upstream call: the caller's fields, the conversation so far, and the offered tools.</summary>
-    private static JsonObject BuildUpstreamBody(JsonObject requestBody, JsonArray messages, JsonArray tools, string model)
-    {
-        var body = new JsonObject();
-        foreach (var (name, value) in requestBody)
-        {
-            if (name is not ("messages" or "tools" or "stream" or "stream_options" or "model"))
-            {
-                body[name] = value?.DeepClone();
-            }
-        }
-
-        body["model"] = model;
-        body["messages"] = messages.DeepClone();
-        body["stream"] = true;
-
-        // Usage is summed over rounds whatever the caller asked for; the caller's wish only decides what it is sent.
-        body["stream_options"] = new JsonObject { ["include_usage"] = true };
-        if (tools.Count > 0)
-        {
-            body["tools"] = tools.DeepClone();
-        }
-        else
-        {
-            // Providers refuse tool_choice without tools (every MCP server failed, say).
-            body.Remove("tool_choice");
-            body.Remove("parallel_tool_calls");
-        }
-
-        return body;
-    }
 
     /// <summary>Some providers send empty or repeated tool call ids; results are matched by id, so each call needs its own.</summary>
     private static void EnsureUniqueCallIds(IReadOnlyList<ToolCallBuilder> calls, int round)

@@ -87,8 +87,9 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
             .ToListAsync(cancellationToken);
 
         // Round-robin over owners, each in the order their tasks were started.
+        var turns = new Dictionary<string, int>(StringComparer.Ordinal);
         var candidates = waiting
-            .Select((t, i) => (t.Id, t.OwnerKey, Turn: waiting.Take(i).Count(o => o.OwnerKey == t.OwnerKey), Order: i))
+            .Select((t, i) => (t.Id, t.OwnerKey, Turn: turns[t.OwnerKey] = turns.GetValueOrDefault(t.OwnerKey) + 1, Order: i))
             .OrderBy(t => t.Turn).ThenBy(t => t.Order)
             .ToList();
         var running = new Dictionary<string, int>(runningByOwner, StringComparer.Ordinal);

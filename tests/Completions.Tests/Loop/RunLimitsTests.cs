@@ -92,10 +92,7 @@ public sealed class RunLimitsTests
             ? LlmReply.Text("done")
             : LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":1500}"""));
         var first = h.PostAsync(CompletionsHarness.Body("one", stream: false, h.McpTool()));
-        for (var i = 0; i < 200 && h.Mcp.CallCount("slow") == 0; i++)
-        {
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
+        await h.Mcp.WaitForCallsAsync("slow", 1, TestContext.Current.CancellationToken);
 
         using (var second = await h.PostAsync(CompletionsHarness.Body("two", stream: false, h.McpTool())))
         {

@@ -55,10 +55,7 @@ public sealed class RunAgentLimitsTests
             ? LlmReply.Text("done")
             : LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":2000}"""));
         var first = h.Client.CallToolAsync("run_agent", Arguments(h, "one"), cancellationToken: TestContext.Current.CancellationToken).AsTask();
-        for (var i = 0; i < 300 && h.Downstream.CallCount("slow") == 0; i++)
-        {
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
+        await h.Downstream.WaitForCallsAsync("slow", 1, TestContext.Current.CancellationToken);
 
         var second = await h.Client.CallToolAsync("run_agent", Arguments(h, "two"), cancellationToken: TestContext.Current.CancellationToken);
 

@@ -131,7 +131,7 @@ public sealed class LiveStreamTests
             ? LlmReply.Text("done")
             : LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":2000}"""));
         var first = h.PostAsync(token, h.Body("one"));
-        await WaitUntilAsync(() => h.Downstream.CallCount("slow") == 1);
+        await h.Downstream.WaitForCallsAsync("slow", 1, TestContext.Current.CancellationToken);
 
         using var second = await h.PostAsync(token, h.Body("two"));
 
@@ -191,15 +191,5 @@ public sealed class LiveStreamTests
         }
 
         return (text.ToString(), false);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "timed out");
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
     }
 }

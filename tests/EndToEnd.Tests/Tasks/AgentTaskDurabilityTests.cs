@@ -40,15 +40,7 @@ public sealed class AgentTaskDurabilityTests
         Assert.Equal(2, harness.Llm.RequestCount);
 
         await using var restarted = await harness.StartReplicaAsync();
-        using var http = restarted.CreateHttpClient();
-        JsonObject task;
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
-        do
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{id}.json", TestContext.Current.CancellationToken))!;
-        }
-        while ((string?)task["status"] != "completed" && DateTimeOffset.UtcNow < deadline);
+        var task = await TaskTestHost.WaitForPageStatusAsync(restarted, id, "completed", TimeSpan.FromSeconds(20));
 
         Assert.Equal("completed", (string?)task["status"]);
         var output = (string)task["output"]!;
@@ -141,15 +133,7 @@ public sealed class AgentTaskDurabilityTests
 
         await harness.StopHostAsync();
         await using var restarted = await harness.StartReplicaAsync();
-        using var http = restarted.CreateHttpClient();
-        JsonObject task;
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        do
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{id}.json", TestContext.Current.CancellationToken))!;
-        }
-        while ((string?)task["status"] != "completed" && DateTimeOffset.UtcNow < deadline);
+        var task = await TaskTestHost.WaitForPageStatusAsync(restarted, id, "completed", TimeSpan.FromSeconds(10));
 
         Assert.Equal("completed", (string?)task["status"]);
         Assert.Contains("resumed and done", (string)task["output"]!, StringComparison.Ordinal);

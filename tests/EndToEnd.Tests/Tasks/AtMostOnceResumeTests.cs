@@ -64,22 +64,14 @@ public sealed class AtMostOnceResumeTests
             : LlmReply.ToolCalls(new LlmToolCall("call_1", functionName, $$"""{"milliseconds":{{milliseconds}}}"""));
         var started = await harness.StartTaskAsync(client, $"Use {toolName}.");
         var id = started.GetProperty("task_id").GetString()!;
-        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount(toolName) == 1, $"the {toolName} call");
+        await harness.Downstream.WaitForCallsAsync(toolName, 1, TestContext.Current.CancellationToken);
 
         // The process goes away mid-call, without giving the task back.
         await harness.StopHostAsync();
         var llmRequests = harness.Llm.RequestCount;
 
         await using var restarted = await harness.StartReplicaAsync();
-        using var http = restarted.CreateHttpClient();
-        JsonObject task;
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
-        do
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{id}.json", TestContext.Current.CancellationToken))!;
-        }
-        while ((string?)task["status"] != "completed" && DateTimeOffset.UtcNow < deadline);
+        var task = await TaskTestHost.WaitForPageStatusAsync(restarted, id, "completed", TimeSpan.FromSeconds(20));
 
         return (harness, task, llmRequests);
     }

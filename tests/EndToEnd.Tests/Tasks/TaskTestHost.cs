@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
 using McpSubAgent.Testing.Mcp;
@@ -112,6 +114,25 @@ internal sealed class TaskTestHost : IAsyncDisposable
             Assert.True(DateTimeOffset.UtcNow < deadline, $"task {taskId} is still {current}, not {status}: {task}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Reads the task's public JSON page at <paramref name="host"/> until it shows <paramref name="status"/> or the time
+    /// is up, and returns the last one read (the page is another process's view, so it is polled).
+    /// </summary>
+    public static async Task<JsonObject> WaitForPageStatusAsync(SubAgentHost host, string taskId, string status, TimeSpan timeout)
+    {
+        using var http = host.CreateHttpClient();
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        JsonObject task;
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            task = (await http.GetFromJsonAsync<JsonObject>($"tasks/{taskId}.json", TestContext.Current.CancellationToken))!;
+        }
+        while ((string?)task["status"] != status && DateTimeOffset.UtcNow < deadline);
+
+        return task;
     }
 
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)

@@ -20,6 +20,7 @@ public sealed class TestMcpServer : IAsyncDisposable
     private readonly McpServerPrimitiveCollection<McpServerTool> _tools = [];
     private readonly Lock _gate = new();
     private readonly List<RecordedToolCall> _calls = [];
+    private readonly List<(string ToolName, int Count, TaskCompletionSource Reached)> _callWaiters = [];
     private readonly List<string> _authorizationHeaders = [];
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
@@ -124,6 +125,23 @@ public sealed class TestMcpServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Completes when <paramref name="count"/> tools/call requests for <paramref name="toolName"/> have arrived.</summary>
+    public Task WaitForCallsAsync(string toolName, int count, CancellationToken cancellationToken)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_calls.Count(c => c.ToolName == toolName) >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            _callWaiters.Add((toolName, count, reached));
+        }
+
+        return reached.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
     /// <summary>Number of recorded tools/call requests for <paramref name="toolName"/>.</summary>
@@ -236,6 +254,11 @@ public sealed class TestMcpServer : IAsyncDisposable
                 lock (_gate)
                 {
                     _calls.Add(call);
+                    foreach (var waiter in _callWaiters.Where(w => w.ToolName == name && _calls.Count(c => c.ToolName == name) >= w.Count).ToList())
+                    {
+                        _callWaiters.Remove(waiter);
+                        waiter.Reached.TrySetResult();
+                    }
                 }
 
                 break;

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Mcp;
+using McpSubAgent.Completions.Rendering;
+using McpSubAgent.Completions.Usage;
+
+namespace McpSubAgent.Completions.Loop;
+
+/// <summary>Resuming a round that was under way when its run stopped: each call at most once unless it is safe to repeat.</summary>
+public sealed partial class McpCompletionsEngine
+{
+    /// <summary>
+    /// Finishes a round that was under way when the run stopped: calls the tool says are safe to repeat are made again,
+    /// the others get a result saying they were interrupted. Their tool messages are added to <paramref name="appended"/>.
+    /// </summary>
+    private async IAsyncEnumerable<CompletionEvent> ResumeAsync(
+        InterruptedRound interrupted,
+        Dictionary<string, ResolvedMcpTool> toolsByName,
+        bool markdown,
+        List<JsonObject> appended,
+        List<ToolCallReport> toolReports,
+        ActivityContext parent,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var toolCall in interrupted.Calls)
+        {
+            var tool = toolsByName.GetValueOrDefault(toolCall.FunctionName);
+            var serverUrl = tool?.Server.ServerUrl ?? new Uri("urn:unknown");
+            var info = new ToolCallInfo(toolCall.Id, toolCall.FunctionName, tool?.Tool.Name ?? toolCall.FunctionName, serverUrl, toolCall.Arguments, interrupted.Round);
+            if (tool is not null && IsSafeToRepeat(tool))
+            {
+                if (markdown)
+                {
+                    yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                }
+
+                yield return new ToolCallStarted(info);
+                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
+                toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
+                if (markdown)
+                {
+                    yield return new ContentDelta(execution.Markdown, FromModel: false);
+                }
+
+                yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
+                appended.Add(ToolMessage(info.Id, execution.ResultForModel));
+                continue;
+            }
+
+            const string forModel = "Error: this call was interrupted (the server running it stopped) and was not made again, " +
+                "because the tool does not say it is safe to repeat. It may or may not have taken effect: check before calling it again.";
+            yield return new ContentDelta(MarkdownRenderer.Interrupted(info.ToolName, tool is null ? null : info.ServerUrl), FromModel: false);
+            yield return new ToolCallCompleted(info, ToolCallStatus.Interrupted, forModel, TimeSpan.Zero);
+            toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, ToolCallStatus.Interrupted, TimeSpan.Zero));
+            appended.Add(ToolMessage(info.Id, forModel));
+        }
+    }
+
+    /// <summary>A tool that only reads, or that says the same call twice has no further effect, may be called again.</summary>
+    private static bool IsSafeToRepeat(ResolvedMcpTool tool) =>
+        tool.Tool.Annotations is { } a && (a.ReadOnlyHint == true || a.IdempotentHint == true);
+}
