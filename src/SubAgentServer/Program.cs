@@ -48,9 +48,12 @@ app.UseForwardedHeaders();
 app.UseMcpHostValidation();
 app.UseHttpsRequirement();
 app.UseCors();
-app.UseChatPageAssets();
-app.UseMcpIdentityProvider();
-app.UseAuthentication();
+app.UseSiteOrApiAuthentication(site =>
+{
+    site.UseChatPageAssets();
+    site.UseMcpIdentityProvider();
+    site.UseAuthentication();
+});
 app.UseAuthorization();
 app.UseMcpMessageValidation();
 

@@ -1,6 +1,7 @@
 using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.McpEndpoint;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
@@ -9,15 +10,19 @@ namespace McpSubAgent.SubAgentServer.OpenAIApi;
 /// but refusals in OpenAI's error shape, which OpenAI SDKs show to their users, instead of MCP's challenge. The chat
 /// page's scripts call as the signed-in person with the session cookie instead (see <see cref="BrowserSession"/>).
 /// </summary>
-internal sealed class OpenAIAuthenticationFilter(IAuthorizationService authorization, BrowserSession browserSession) : IEndpointFilter
+internal sealed class OpenAIAuthenticationFilter(IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, BrowserSession browserSession) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
-        var user = http.User;
-        if (user.Identity?.IsAuthenticated != true)
+
+        // The policy names its scheme (bearer tokens), so this is the same validation as /mcp's authorization middleware.
+        var policy = await policies.GetPolicyAsync(McpEndpointExtensions.PolicyName)
+            ?? throw new InvalidOperationException($"The authorization policy '{McpEndpointExtensions.PolicyName}' is not registered.");
+        var authentication = await evaluator.AuthenticateAsync(policy, http);
+        if (!authentication.Succeeded)
         {
             // A bearer token, when given, is the only credential looked at: a refused token is not rescued by a cookie.
             if (http.Request.Headers.Authorization.Count > 0 || await browserSession.AuthenticateAsync(http) is not { } person)
@@ -29,8 +34,8 @@ internal sealed class OpenAIAuthenticationFilter(IAuthorizationService authoriza
             return await next(context);
         }
 
-        var allowed = await authorization.AuthorizeAsync(user, McpEndpointExtensions.PolicyName);
-        if (!allowed.Succeeded)
+        var authorization = await evaluator.AuthorizeAsync(policy, authentication, http, resource: null);
+        if (!authorization.Succeeded)
         {
             return OpenAIErrorResult.Forbidden("The access token lacks the 'mcp' scope.");
         }
