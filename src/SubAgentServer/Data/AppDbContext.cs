@@ -65,8 +65,10 @@ public abstract class AppDbContext(DbContextOptions options)
             task.Property(t => t.Status).HasMaxLength(AgentTaskStatus.MaxLength);
             task.Property(t => t.LeaseOwner).HasMaxLength(128);
 
-            // The caller's list (newest first), the worker's claim, and the retention sweep.
+            // The caller's list (newest first), the count of a caller's unfinished tasks at each start, the worker's
+            // claim, and the retention sweep.
             task.HasIndex(t => new { t.OwnerKey, t.CreatedAt });
+            task.HasIndex(t => new { t.OwnerKey, t.Status });
             task.HasIndex(t => new { t.Status, t.LeaseExpiresAt });
             task.HasIndex(t => new { t.Store, t.EndedAt });
         });

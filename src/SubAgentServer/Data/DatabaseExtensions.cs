@@ -13,13 +13,14 @@ internal static class DatabaseExtensions
         var provider = builder.Configuration[$"{DatabaseOptions.SectionName}:Provider"] ?? "Sqlite";
         var connectionString = builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString;
 
+        // Pooled: an authenticated request that reads a row should not pay for building a context and its options.
         if (string.Equals(provider, "SqlServer", StringComparison.OrdinalIgnoreCase))
         {
-            builder.Services.AddDbContext<AppDbContext, SqlServerAppDbContext>(o => o.UseSqlServer(connectionString).UseOpenIddict());
+            builder.Services.AddDbContextPool<AppDbContext, SqlServerAppDbContext>(o => o.UseSqlServer(connectionString).UseOpenIddict());
         }
         else
         {
-            builder.Services.AddDbContext<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString).UseOpenIddict()
+            builder.Services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString).UseOpenIddict()
                 .AddInterceptors(SqliteServerSettings.Instance));
         }
 

@@ -401,6 +401,8 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
 
                     b.HasIndex("OwnerKey", "CreatedAt");
 
+                    b.HasIndex("OwnerKey", "Status");
+
                     b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("Store", "EndedAt");

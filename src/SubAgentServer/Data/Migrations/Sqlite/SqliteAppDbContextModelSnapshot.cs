@@ -405,6 +405,8 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
 
                     b.HasIndex("OwnerKey", "CreatedAt");
 
+                    b.HasIndex("OwnerKey", "Status");
+
                     b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("Store", "EndedAt");
