@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using McpSubAgent.Completions.Approvals;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -148,7 +149,10 @@ public static partial class ChatCompletionRequestParser
             var uri = ParseServerUrl(url, "messages");
             if (!servers.Any(s => s.ServerUrl == uri))
             {
-                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>()));
+                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>())
+                {
+                    RequireApproval = frontMatter!.RequireApproval,
+                });
             }
         }
 
@@ -172,20 +176,11 @@ public static partial class ChatCompletionRequestParser
                 "'server_label' must be 1 to 64 letters, digits, '_' or '-'.", $"{param}.server_label");
         }
 
-        switch (tool["require_approval"])
-        {
-            case null:
-                break;
-            case JsonValue v when v.TryGetValue(out string? mode) && mode == "never":
-                break;
-            case var other:
-                throw new InvalidRequestException(
-                    $"'require_approval' {other.ToJsonString()} is not supported: only \"never\" is (tools run without asking).",
-                    $"{param}.require_approval") { Code = "unsupported_value" };
-        }
-
         return new McpServerSpec(serverUrl, label, ReadAllowedTools(tool["allowed_tools"], $"{param}.allowed_tools"),
-            ReadHeaders(tool["headers"], $"{param}.headers"));
+            ReadHeaders(tool["headers"], $"{param}.headers"))
+        {
+            RequireApproval = McpApprovalPolicy.Parse(tool["require_approval"], $"{param}.require_approval"),
+        };
     }
 
     internal static Uri ParseServerUrl(string url, string param)
