@@ -27,6 +27,9 @@ public sealed record McpToolApproval(
     /// <summary>The person's decision in the browser; null until they decide (an app's answer is not stored here).</summary>
     public bool? Approved { get; init; }
 
+    /// <summary>The page where the owner approves or denies the call, when the host has approval pages; not stored.</summary>
+    public Uri? PageUrl { get; init; }
+
     /// <summary>Whether the approval was used (its call ran or was reported denied); it cannot be used again.</summary>
     public bool Used { get; init; }
 }

@@ -28,7 +28,7 @@ public sealed partial class McpCompletionsEngine
 
     /// <summary>Stores an approval for each call of <paramref name="held"/>, bound to the round <paramref name="assistant"/> holds.</summary>
     private async Task<IReadOnlyList<McpToolApproval>> HoldAsync(
-        string userKey, JsonObject assistant, IEnumerable<ToolCallBuilder> held, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
+        CompletionRunContext context, JsonObject assistant, IEnumerable<ToolCallBuilder> held, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
     {
         var round = assistant.ToJsonString();
         var expiresAt = _timeProvider.GetUtcNow() + _options.Value.ApprovalLifetime;
@@ -36,8 +36,12 @@ public sealed partial class McpCompletionsEngine
         {
             var tool = toolsByName[call.Name.ToString()];
             var arguments = call.Arguments.ToString();
-            return new McpToolApproval(ApprovalIdPrefix + RandomNumberGenerator.GetHexString(32, lowercase: true), userKey,
-                tool.Server.ServerUrl, tool.Tool.Name, arguments, McpArgumentsDigest.Compute(arguments), call.Id, round, expiresAt);
+            var id = ApprovalIdPrefix + RandomNumberGenerator.GetHexString(32, lowercase: true);
+            return new McpToolApproval(id, context.UserKey, tool.Server.ServerUrl, tool.Tool.Name, arguments,
+                McpArgumentsDigest.Compute(arguments), call.Id, round, expiresAt)
+            {
+                PageUrl = context.ApprovalPages is { } pages ? new Uri(pages, id) : null,
+            };
         }).ToList();
         await _approvals.AddAsync(approvals, cancellationToken);
         return approvals;
@@ -125,6 +129,18 @@ public sealed partial class McpCompletionsEngine
         }
 
         var assistant = JsonNode.Parse(round!)!.AsObject();
+        var number = messages.Take(index + 1).OfType<JsonObject>().Count(m => (string?)m["role"] == "assistant" && m["tool_calls"] is JsonArray);
+        return new ApprovedRound(number, index, assistant, Plan(assistant, decisions, toolsByName, answers, at));
+    }
+
+    /// <summary>
+    /// What becomes of each call of a held round: decided calls as decided, other MCP calls run unless they need an
+    /// approval they were not given, the caller's own calls take the caller's results from <paramref name="answers"/>.
+    /// </summary>
+    private static List<ApprovedRound.Call> Plan(
+        JsonObject assistant, Dictionary<string, (bool Approved, string? Reason)> decisions, Dictionary<string, ResolvedMcpTool> toolsByName,
+        Dictionary<string, JsonObject> answers, string at)
+    {
         var planned = new List<ApprovedRound.Call>();
         foreach (var call in assistant["tool_calls"]!.AsArray().OfType<JsonObject>())
         {
@@ -148,9 +164,50 @@ public sealed partial class McpCompletionsEngine
             }
         }
 
-        var number = messages.Take(index + 1).OfType<JsonObject>().Count(m => (string?)m["role"] == "assistant" && m["tool_calls"] is JsonArray);
-        return new ApprovedRound(number, index, assistant, planned);
+        return planned;
     }
+
+    /// <summary>
+    /// Waits until the owner decided every approval on its page, then marks them used; the decisions by call id, or
+    /// null when time ran out first (or an approval was used meanwhile by an answer of the caller).
+    /// </summary>
+    private async Task<Dictionary<string, (bool Approved, string? Reason)>?> WaitForDecisionsAsync(
+        IReadOnlyList<McpToolApproval> approvals, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _timeProvider.GetUtcNow() + timeout;
+        while (true)
+        {
+            var current = new List<McpToolApproval?>();
+            foreach (var approval in approvals)
+            {
+                current.Add(await _approvals.FindAsync(approval.Id, cancellationToken));
+            }
+
+            if (current.All(a => a is { Approved: not null }))
+            {
+                foreach (var approval in approvals)
+                {
+                    if (!await _approvals.TryUseAsync(approval.Id, cancellationToken))
+                    {
+                        return null;
+                    }
+                }
+
+                return current.ToDictionary(a => a!.CallId, a => (a!.Approved!.Value, (string?)null), StringComparer.Ordinal);
+            }
+
+            var left = deadline - _timeProvider.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            // The decision may be made on another replica: the store is the one place that knows.
+            await Task.Delay(left < ApprovalPollInterval ? left : ApprovalPollInterval, _timeProvider, cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan ApprovalPollInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>An answer is <c>approve</c> or <c>deny</c>, or <c>{"approve": bool, "reason": "..."}</c>.</summary>
     private static (bool Approve, string? Reason) ReadAnswer(JsonObject message, string param)

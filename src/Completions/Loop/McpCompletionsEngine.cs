@@ -284,17 +284,48 @@ public sealed partial class McpCompletionsEngine
                 if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
                 {
                     // The whole round waits: its other calls run with the approved ones, once the answers come.
-                    var approvals = await HoldAsync(context.UserKey, assistant, held, toolsByName, cancellationToken);
-                    outcome = RunOutcome.ApprovalRequired;
-                    if (markdown)
+                    var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken);
+                    foreach (var approval in approvals)
                     {
-                        foreach (var approval in approvals)
-                        {
-                            yield return new ContentDelta(MarkdownRenderer.ApprovalRequired(approval.ToolName, approval.ServerUrl, approval.Arguments), FromModel: false);
-                        }
+                        // Shown in text mode too: the person must see what they are asked to approve.
+                        yield return new ContentDelta(MarkdownRenderer.ApprovalRequired(approval.ToolName, approval.ServerUrl, approval.Arguments, approval.PageUrl), FromModel: false);
                     }
 
                     yield return new ApprovalRequired(approvals);
+                    var waitForApproval = context.WaitForApproval ?? request.WaitForApproval;
+                    if (waitForApproval > TimeSpan.Zero && context.ApprovalPages is not null && clientCalls.Count == 0)
+                    {
+                        yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(waitForApproval.Value), FromModel: false);
+                        yield return new ApprovalPending(approvals, waitForApproval.Value);
+                        if (await WaitForDecisionsAsync(approvals, waitForApproval.Value, cancellationToken) is { } decisions)
+                        {
+                            var decided = new ApprovedRound(round, messages.Count, assistant, Plan(assistant, decisions, toolsByName, [], "messages"));
+                            List<JsonObject> approvedMessages = [assistant];
+                            yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
+                            await foreach (var e in RunApprovedRoundAsync(decided, toolsByName, markdown, approvedMessages, toolReports, roundActivity?.Context ?? default, cancellationToken))
+                            {
+                                yield return e;
+                            }
+
+                            foreach (var message in approvedMessages)
+                            {
+                                messages.Add(message);
+                            }
+
+                            yield return new RoundCompleted(round, answer.Usage, approvedMessages);
+                            if (round >= maxRounds)
+                            {
+                                outcome = RunOutcome.MaxRoundsReached;
+                                yield return new ContentDelta(MarkdownRenderer.RoundLimitReached(round), FromModel: false);
+                                yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, []);
+                                yield break;
+                            }
+
+                            continue;
+                        }
+                    }
+
+                    outcome = RunOutcome.ApprovalRequired;
                     yield return new ClientToolCallsRequested(PendingToolCalls(clientCalls, approvals));
                     yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, []) { Approvals = approvals };
                     yield break;

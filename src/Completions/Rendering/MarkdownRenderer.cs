@@ -78,9 +78,13 @@ internal static partial class MarkdownRenderer
         "and was not called again because the tool does not say that is safe. It may or may not have taken effect.\n\n";
 
     /// <summary>A call held for approval: the call itself, then what the person or app does about it.</summary>
-    public static string ApprovalRequired(string toolName, Uri serverUrl, string arguments) =>
-        $"\n\n**Approval needed**: {Html(toolName)} ({Html(serverUrl.Authority)}) waits for the user's approval." +
+    public static string ApprovalRequired(string toolName, Uri serverUrl, string arguments, Uri? page) =>
+        $"\n\n**Approval needed**: {Html(toolName)} ({Html(serverUrl.Authority)}) waits for the user's approval" +
+        (page is null ? "." : $": [Approve]({page.AbsoluteUri}?decision=approve) · [Deny]({page.AbsoluteUri}?decision=deny)") +
         ToolCall(toolName, serverUrl, arguments) + "\n\n";
+
+    public static string WaitingForApproval(TimeSpan timeout) =>
+        $"\n\n> Waiting up to {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s for the decision; the answer goes on by itself once it is made.\n\n";
 
     /// <summary>A held call the user denied, or that was not approved.</summary>
     public static string Denied(string toolName, Uri serverUrl, string? reason) =>
