@@ -97,6 +97,7 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
         var context = new CompletionRunContext(userKey)
         {
             MaxRounds = rounds, RunId = settings.RunId, IsBackground = settings.IsBackground, ResumesInterruptedRound = settings.IsBackground,
+            ApprovalPages = settings.ApprovalPages,
         };
         var events = engine.RunAsync(request, context, upstream, cancellationToken);
         return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;

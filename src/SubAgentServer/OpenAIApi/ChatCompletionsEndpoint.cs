@@ -77,7 +77,10 @@ internal static class ChatCompletionsEndpoint
 
         var id = McpCompletionsEngine.NewCompletionId();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var settings = new RequestRunSettings { RunId = id, LoginNeedsEndUser = loginNeedsEndUser };
+        var settings = new RequestRunSettings
+        {
+            RunId = id, LoginNeedsEndUser = loginNeedsEndUser, ApprovalPages = new Uri(origin.BaseUri(http.Request), Approvals.ApprovalPages.Path),
+        };
         StartedRun run;
         try
         {
