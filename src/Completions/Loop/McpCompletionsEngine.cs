@@ -293,11 +293,12 @@ public sealed partial class McpCompletionsEngine
 
                     yield return new ApprovalRequired(approvals);
                     var waitForApproval = context.WaitForApproval ?? request.WaitForApproval;
-                    if (waitForApproval > TimeSpan.Zero && context.ApprovalPages is not null && clientCalls.Count == 0)
+                    var pageWait = waitForApproval > TimeSpan.Zero && context.ApprovalPages is not null ? waitForApproval.Value : TimeSpan.Zero;
+                    if (clientCalls.Count == 0 && pageWait > TimeSpan.Zero)
                     {
-                        yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(waitForApproval.Value), FromModel: false);
-                        yield return new ApprovalPending(approvals, waitForApproval.Value);
-                        if (await WaitForDecisionsAsync(approvals, waitForApproval.Value, cancellationToken) is { } decisions)
+                        yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(pageWait), FromModel: false);
+                        yield return new ApprovalPending(approvals, pageWait);
+                        if (await WaitForDecisionsAsync(approvals, pageWait, cancellationToken) is { } decisions)
                         {
                             var decided = new ApprovedRound(round, messages.Count, assistant, Plan(assistant, decisions, toolsByName, [], "messages"));
                             List<JsonObject> approvedMessages = [assistant];
