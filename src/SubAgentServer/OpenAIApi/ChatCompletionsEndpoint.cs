@@ -138,6 +138,13 @@ internal static class ChatCompletionsEndpoint
                 "tools");
         }
 
+        if (request.McpServers.Any(s => !s.RequireApproval.IsNever))
+        {
+            return OpenAIErrorResult.BadRequest(
+                "A background completion cannot hold tool calls for approval yet: use 'require_approval': \"never\", or drop 'background'.",
+                "tools");
+        }
+
         if (userKey.Length > AgentTask.OwnerKeyMaxLength)
         {
             return OpenAIErrorResult.BadRequest("The user key is too long for background tasks; use a shorter 'user'.", "user");

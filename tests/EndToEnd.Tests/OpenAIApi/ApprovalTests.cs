@@ -122,6 +122,21 @@ public sealed partial class ApprovalTests
         Assert.Equal(1, h.Downstream.CallCount("echo"));
     }
 
+    [Fact]
+    public async Task Background_WithRequireApproval_IsRefused()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("ann@approvals.example");
+        var body = h.Body("Echo hi.");
+        body["tools"]![0]!["require_approval"] = "always";
+        body["background"] = true;
+
+        using var response = await h.PostAsync(token, body);
+
+        Assert.Equal("tools", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.BadRequest))["param"]);
+        Assert.Equal(0, h.Llm.RequestCount);
+    }
+
     [GeneratedRegex(@"\[Approve\]\((\S+?)\?decision=approve\)")]
     private static partial Regex ApproveLink();
 }
