@@ -8,7 +8,7 @@ namespace McpSubAgent.SubAgentServer.Approvals;
 /// Approvals in the database, so that any replica can show, decide and use one. Deciding and using are single
 /// conditional updates: of two attempts at once, one wins.
 /// </summary>
-internal sealed class EfMcpApprovalStore(IServiceScopeFactory scopes, TimeProvider timeProvider) : IMcpApprovalStore
+internal sealed class EfMcpApprovalStore(IServiceScopeFactory scopes, ApprovalWebhook webhook, TimeProvider timeProvider) : IMcpApprovalStore
 {
     /// <summary>How long used and expired approvals are kept (for the page to say what became of them) before they are swept.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(1);
@@ -31,6 +31,10 @@ internal sealed class EfMcpApprovalStore(IServiceScopeFactory scopes, TimeProvid
         await db.SaveChangesAsync(cancellationToken);
         var stale = now - Retention;
         await db.Set<ToolApproval>().Where(a => a.ExpiresAt < stale).ExecuteDeleteAsync(cancellationToken);
+        foreach (var approval in approvals)
+        {
+            webhook.Enqueue(approval);
+        }
     }
 
     public async Task<McpToolApproval?> FindAsync(string id, CancellationToken cancellationToken)

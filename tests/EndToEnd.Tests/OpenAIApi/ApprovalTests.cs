@@ -1,7 +1,16 @@
 using System.ClientModel;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using McpSubAgent.Testing.Llm;
 using OpenAI.Chat;
 
@@ -135,6 +144,44 @@ public sealed partial class ApprovalTests
 
         Assert.Equal("tools", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.BadRequest))["param"]);
         Assert.Equal(0, h.Llm.RequestCount);
+    }
+
+    [Fact]
+    public async Task Webhook_IsPostedSignedWithTheHeldCallAndItsLink()
+    {
+        var received = Channel.CreateUnbounded<(string Body, string? Timestamp, string? Signature)>();
+        var receiver = WebApplication.CreateSlimBuilder();
+        receiver.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = receiver.Build();
+        app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            await received.Writer.WriteAsync((await reader.ReadToEndAsync(), request.Headers["X-McpSubAgent-Timestamp"], request.Headers["X-McpSubAgent-Signature"]));
+            return Results.NoContent();
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var hook = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "hook");
+        await using var h = await OpenAIApiHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Approvals:Webhook:Url"] = hook.AbsoluteUri,
+            ["Approvals:Webhook:Secret"] = "approval-webhook-secret",
+        });
+        var token = await h.SignInAsync("ann@approvals.example");
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", OpenAIApiHarness.EchoTool, """{"text":"hi"}""")));
+
+        ChatCompletion held = await h.Chat(token).CompleteChatAsync([new UserChatMessage("Echo hi.")], Options(h), TestContext.Current.CancellationToken);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var (body, timestamp, signature) = await received.Reader.ReadAsync(timeout.Token);
+        var payload = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(Assert.Single(held.ToolCalls).Id, payload.GetProperty("approval_id").GetString());
+        Assert.Equal("echo", payload.GetProperty("tool").GetString());
+        Assert.Equal("""{"text":"hi"}""", payload.GetProperty("arguments").GetString());
+        Assert.Equal(ApproveLink().Match(held.Content[0].Text).Groups[1].Value, payload.GetProperty("approval_url").GetString());
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes("approval-webhook-secret"), Encoding.UTF8.GetBytes($"{timestamp}.{body}"));
+        Assert.Equal("sha256=" + Convert.ToHexStringLower(expected), signature);
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
     }
 
     [GeneratedRegex(@"\[Approve\]\((\S+?)\?decision=approve\)")]
