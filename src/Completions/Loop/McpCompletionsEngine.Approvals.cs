@@ -281,21 +281,10 @@ public sealed partial class McpCompletionsEngine
                 continue;
             }
 
-            if (markdown)
+            await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken))
             {
-                yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                yield return e;
             }
-
-            yield return new ToolCallStarted(info);
-            var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
-            toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
-            if (markdown)
-            {
-                yield return new ContentDelta(execution.Markdown, FromModel: false);
-            }
-
-            yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
-            appended.Add(ToolMessage(info.Id, execution.ResultForModel));
         }
     }
 }
