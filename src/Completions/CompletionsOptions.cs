@@ -24,6 +24,13 @@ public sealed class CompletionsOptions
     /// </summary>
     public bool AllowPrivateNetworkServers { get; set; }
 
+    /// <summary>
+    /// How long a tool call held for approval (<c>require_approval</c>) may be decided and answered; after that its
+    /// approval id is refused and the call is not made.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
+    public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How long one MCP tool call may take before it fails with a timeout the model sees.</summary>
     public TimeSpan ToolCallTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -1,4 +1,5 @@
 using McpSubAgent.Completions;
+using McpSubAgent.Completions.Approvals;
 using Microsoft.Extensions.Configuration;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Diagnostics;
@@ -20,7 +21,8 @@ public static class CompletionsServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="McpCompletionsEngine"/>, <see cref="McpCompletionsHandler"/> and their parts. Options bind from the
     /// <c>Completions</c> configuration section when configuration is registered; <paramref name="configure"/> runs after.
-    /// The static credential provider is registered unless another <see cref="IMcpCredentialProvider"/> was.
+    /// The static credential provider is registered unless another <see cref="IMcpCredentialProvider"/> was, and the
+    /// in-memory approval store unless another <see cref="IMcpApprovalStore"/> was.
     /// </summary>
     public static IServiceCollection AddMcpCompletions(this IServiceCollection services, Action<CompletionsOptions>? configure = null)
     {
@@ -59,6 +61,7 @@ public static class CompletionsServiceCollectionExtensions
         services.TryAddSingleton<McpToolExecutor>();
         services.TryAddSingleton<UpstreamRetryPipeline>();
         services.TryAddSingleton<UserRunLimiter>();
+        services.TryAddSingleton<IMcpApprovalStore, InMemoryMcpApprovalStore>();
         services.TryAddSingleton(sp => new McpCompletionsEngine(
             sp.GetRequiredService<McpToolResolver>(),
             sp.GetRequiredService<McpToolExecutor>(),
@@ -66,6 +69,7 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CompletionsOptions>>(),
             sp.GetServices<ICompletionRunObserver>(),
             sp.GetRequiredService<UserRunLimiter>(),
+            sp.GetRequiredService<IMcpApprovalStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
             sp.GetRequiredService<CompletionsMetrics>()));

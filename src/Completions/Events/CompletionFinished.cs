@@ -1,3 +1,4 @@
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Usage;
 
@@ -9,4 +10,8 @@ namespace McpSubAgent.Completions.Events;
 /// <param name="Usage">The tokens of all rounds together.</param>
 /// <param name="LoginLinks">The logins needed, when <paramref name="Outcome"/> is <see cref="RunOutcome.LoginRequired"/>.</param>
 public sealed record CompletionFinished(
-    string FinishReason, RunOutcome Outcome, TokenUsage Usage, IReadOnlyList<McpLoginLink> LoginLinks) : CompletionEvent;
+    string FinishReason, RunOutcome Outcome, TokenUsage Usage, IReadOnlyList<McpLoginLink> LoginLinks) : CompletionEvent
+{
+    /// <summary>The calls held for approval, when <see cref="Outcome"/> is <see cref="RunOutcome.ApprovalRequired"/>.</summary>
+    public IReadOnlyList<McpToolApproval> Approvals { get; init; } = [];
+}

@@ -17,4 +17,7 @@ public enum ToolCallStatus
     /// the tool does not say it is safe to repeat: it may or may not have taken effect.
     /// </summary>
     Interrupted,
+
+    /// <summary>The call needed approval and the user denied it (or did not approve it in time): it was not made.</summary>
+    Denied,
 }

@@ -16,6 +16,18 @@ public sealed record CompletionRunContext(string UserKey)
     /// </summary>
     public TimeSpan? WaitForLogin { get; init; }
 
+    /// <summary>
+    /// How long to wait for a person to decide calls held for approval, overriding the request's
+    /// <c>mcp_wait_for_approval</c>; null leaves it to the request. Waiting needs <see cref="ApprovalPages"/>.
+    /// </summary>
+    public TimeSpan? WaitForApproval { get; init; }
+
+    /// <summary>
+    /// The base URL of the host's approval pages (<c>…/approvals/</c>): a held call's page is this plus its approval id.
+    /// Null when the host has none; then only the caller can answer held calls.
+    /// </summary>
+    public Uri? ApprovalPages { get; init; }
+
     /// <summary>The completion id; a new <c>chatcmpl-…</c> id when null.</summary>
     public string? RunId { get; init; }
 

@@ -31,21 +31,11 @@ public sealed partial class McpCompletionsEngine
             var info = new ToolCallInfo(toolCall.Id, toolCall.FunctionName, tool?.Tool.Name ?? toolCall.FunctionName, serverUrl, toolCall.Arguments, interrupted.Round);
             if (tool is not null && IsSafeToRepeat(tool))
             {
-                if (markdown)
+                await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken))
                 {
-                    yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                    yield return e;
                 }
 
-                yield return new ToolCallStarted(info);
-                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
-                toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
-                if (markdown)
-                {
-                    yield return new ContentDelta(execution.Markdown, FromModel: false);
-                }
-
-                yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
-                appended.Add(ToolMessage(info.Id, execution.ResultForModel));
                 continue;
             }
 
@@ -56,6 +46,33 @@ public sealed partial class McpCompletionsEngine
             toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, ToolCallStatus.Interrupted, TimeSpan.Zero));
             appended.Add(ToolMessage(info.Id, forModel));
         }
+    }
+
+    /// <summary>Runs one call on its own, showing it as it starts and ends; its tool message goes to <paramref name="appended"/>.</summary>
+    private async IAsyncEnumerable<CompletionEvent> RunOneAsync(
+        ResolvedMcpTool tool,
+        ToolCallInfo info,
+        bool markdown,
+        List<JsonObject> appended,
+        List<ToolCallReport> toolReports,
+        ActivityContext parent,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (markdown)
+        {
+            yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+        }
+
+        yield return new ToolCallStarted(info);
+        var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
+        toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
+        if (markdown)
+        {
+            yield return new ContentDelta(execution.Markdown, FromModel: false);
+        }
+
+        yield return new ToolCallCompleted(info, execution.Status, execution.ResultForModel, execution.Duration);
+        appended.Add(ToolMessage(info.Id, execution.ResultForModel));
     }
 
     /// <summary>A tool that only reads, or that says the same call twice has no further effect, may be called again.</summary>

@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Limits;
@@ -31,6 +32,7 @@ public sealed partial class McpCompletionsEngine
     private readonly IOptions<CompletionsOptions> _options;
     private readonly IEnumerable<ICompletionRunObserver> _observers;
     private readonly UserRunLimiter _limiter;
+    private readonly IMcpApprovalStore _approvals;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -41,11 +43,13 @@ public sealed partial class McpCompletionsEngine
         IOptions<CompletionsOptions> options,
         IEnumerable<ICompletionRunObserver> observers,
         UserRunLimiter limiter,
+        IMcpApprovalStore approvals,
         TimeProvider timeProvider,
         ILogger<McpCompletionsEngine> logger,
         CompletionsMetrics metrics)
     {
         _limiter = limiter;
+        _approvals = approvals;
         _metrics = metrics;
         _resolver = resolver;
         _executor = executor;
@@ -153,14 +157,38 @@ public sealed partial class McpCompletionsEngine
                 yield break;
             }
 
+            var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
+            var messages = (JsonArray)request.Messages.DeepClone();
+
+            // Answers to held calls are checked before the run starts, so that a refused approval is an error status.
+            var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken);
+
             yield return new RunStarted(runId);
 
-            var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
-            var messages = (JsonArray)request.Messages.DeepClone();
             var total = TokenUsage.Zero;
 
-            if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
+            if (approved is not null)
+            {
+                while (messages.Count > approved.AssistantIndex)
+                {
+                    messages.RemoveAt(messages.Count - 1);
+                }
+
+                List<JsonObject> appended = [approved.Assistant];
+                await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, runActivity?.Context ?? default, cancellationToken))
+                {
+                    yield return e;
+                }
+
+                foreach (var message in appended)
+                {
+                    messages.Add(message);
+                }
+
+                yield return new RoundCompleted(approved.Round, TokenUsage.Zero, appended);
+            }
+            else if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
             {
                 var resumed = new List<JsonObject>();
                 await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken))
@@ -252,6 +280,57 @@ public sealed partial class McpCompletionsEngine
                     ["content"] = answer.Content.Length > 0 ? answer.Content.ToString() : null,
                     ["tool_calls"] = new JsonArray([.. calls.Select(c => c.ToJson())]),
                 };
+
+                if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
+                {
+                    // The whole round waits: its other calls run with the approved ones, once the answers come.
+                    var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken);
+                    foreach (var approval in approvals)
+                    {
+                        // Shown in text mode too: the person must see what they are asked to approve.
+                        yield return new ContentDelta(MarkdownRenderer.ApprovalRequired(approval.ToolName, approval.ServerUrl, approval.Arguments, approval.PageUrl), FromModel: false);
+                    }
+
+                    yield return new ApprovalRequired(approvals);
+                    var waitForApproval = context.WaitForApproval ?? request.WaitForApproval;
+                    var pageWait = waitForApproval > TimeSpan.Zero && context.ApprovalPages is not null ? waitForApproval.Value : TimeSpan.Zero;
+                    if (clientCalls.Count == 0 && pageWait > TimeSpan.Zero)
+                    {
+                        yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(pageWait), FromModel: false);
+                        yield return new ApprovalPending(approvals, pageWait);
+                        if (await WaitForDecisionsAsync(approvals, pageWait, cancellationToken) is { } decisions)
+                        {
+                            var decided = new ApprovedRound(round, messages.Count, assistant, Plan(assistant, decisions, toolsByName, [], "messages"));
+                            List<JsonObject> approvedMessages = [assistant];
+                            yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
+                            await foreach (var e in RunApprovedRoundAsync(decided, toolsByName, markdown, approvedMessages, toolReports, roundActivity?.Context ?? default, cancellationToken))
+                            {
+                                yield return e;
+                            }
+
+                            foreach (var message in approvedMessages)
+                            {
+                                messages.Add(message);
+                            }
+
+                            yield return new RoundCompleted(round, answer.Usage, approvedMessages);
+                            if (round >= maxRounds)
+                            {
+                                outcome = RunOutcome.MaxRoundsReached;
+                                yield return new ContentDelta(MarkdownRenderer.RoundLimitReached(round), FromModel: false);
+                                yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, []);
+                                yield break;
+                            }
+
+                            continue;
+                        }
+                    }
+
+                    outcome = RunOutcome.ApprovalRequired;
+                    yield return new ClientToolCallsRequested(PendingToolCalls(clientCalls, approvals));
+                    yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, []) { Approvals = approvals };
+                    yield break;
+                }
 
                 var toolMessages = new List<JsonObject>();
                 if (mcpCalls.Count > 0)

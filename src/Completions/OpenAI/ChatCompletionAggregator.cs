@@ -66,6 +66,11 @@ public sealed class ChatCompletionAggregator
             completion["mcp_login_required"] = ChatCompletionChunkWriter.LoginLinksJson(_finished.LoginLinks);
         }
 
+        if (_finished is { Approvals.Count: > 0 })
+        {
+            completion["mcp_approval_required"] = ChatCompletionChunkWriter.ApprovalsJson(_finished.Approvals);
+        }
+
         return completion;
     }
 }

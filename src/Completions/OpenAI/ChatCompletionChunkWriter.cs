@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Events;
 
@@ -35,6 +36,11 @@ public sealed class ChatCompletionChunkWriter(string id, string model, long crea
                     last["mcp_login_required"] = LoginLinksJson(finished.LoginLinks);
                 }
 
+                if (finished.Approvals.Count > 0)
+                {
+                    last["mcp_approval_required"] = ApprovalsJson(finished.Approvals);
+                }
+
                 yield return last;
                 if (includeUsage)
                 {
@@ -47,6 +53,18 @@ public sealed class ChatCompletionChunkWriter(string id, string model, long crea
                 break;
         }
     }
+
+    /// <summary>The machine-readable form of held calls: <c>[{id, server_url, tool, arguments, expires_at, url}]</c>.</summary>
+    public static JsonArray ApprovalsJson(IEnumerable<McpToolApproval> approvals) =>
+        new([.. approvals.Select(a => (JsonNode)new JsonObject
+        {
+            ["id"] = a.Id,
+            ["server_url"] = a.ServerUrl.AbsoluteUri,
+            ["tool"] = a.ToolName,
+            ["arguments"] = a.Arguments,
+            ["expires_at"] = a.ExpiresAt.ToUnixTimeSeconds(),
+            ["url"] = a.PageUrl?.AbsoluteUri,
+        })]);
 
     /// <summary>The machine-readable form of needed logins: <c>[{server_url, url}]</c>.</summary>
     public static JsonArray LoginLinksJson(IEnumerable<McpLoginLink> links) =>

@@ -77,6 +77,20 @@ internal static partial class MarkdownRenderer
         $"\n\n**Interrupted**: {Html(toolName)}{(serverUrl is null ? "" : $" ({Html(serverUrl.Authority)})")} was running when the run stopped, " +
         "and was not called again because the tool does not say that is safe. It may or may not have taken effect.\n\n";
 
+    /// <summary>A call held for approval: the call itself, then what the person or app does about it.</summary>
+    public static string ApprovalRequired(string toolName, Uri serverUrl, string arguments, Uri? page) =>
+        $"\n\n**Approval needed**: {Html(toolName)} ({Html(serverUrl.Authority)}) waits for the user's approval" +
+        (page is null ? "." : $": [Approve]({page.AbsoluteUri}?decision=approve) · [Deny]({page.AbsoluteUri}?decision=deny)") +
+        ToolCall(toolName, serverUrl, arguments) + "\n\n";
+
+    public static string WaitingForApproval(TimeSpan timeout) =>
+        $"\n\n> Waiting up to {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s for the decision; the answer goes on by itself once it is made.\n\n";
+
+    /// <summary>A held call the user denied, or that was not approved.</summary>
+    public static string Denied(string toolName, Uri serverUrl, string? reason) =>
+        $"\n\n**Denied**: {Html(toolName)} ({Html(serverUrl.Authority)}) was not run: the user denied it" +
+        (string.IsNullOrWhiteSpace(reason) ? "." : $" ({Html(reason)}).") + "\n\n";
+
     /// <summary>The note that replaces a tool result larger than the engine reads.</summary>
     public static string ResultTooLarge(long readBytes, long? totalBytes, long limit) =>
         $"The tool's result was larger than the limit of {limit} bytes (Completions:MaxToolResultBytes), so it was not read: " +

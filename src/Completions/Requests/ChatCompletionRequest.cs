@@ -54,6 +54,12 @@ public sealed class ChatCompletionRequest
     /// </summary>
     public TimeSpan? WaitForLogin { get; init; }
 
+    /// <summary>
+    /// How long to wait for a person to decide calls held for approval (<c>mcp_wait_for_approval</c>, in seconds) before
+    /// answering with the held calls; null answers with them at once.
+    /// </summary>
+    public TimeSpan? WaitForApproval { get; init; }
+
     /// <summary>The requested model, or null to use the default.</summary>
     public string? Model { get; }
 

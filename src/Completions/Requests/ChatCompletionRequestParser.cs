@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using McpSubAgent.Completions.Approvals;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -8,9 +9,9 @@ namespace McpSubAgent.Completions.Requests;
 public static partial class ChatCompletionRequestParser
 {
     /// <summary>The engine's own request fields, removed before the body goes upstream.</summary>
-    internal static readonly string[] EngineFields = ["mcp_output", "max_rounds", "mcp_wait_for_login"];
+    internal static readonly string[] EngineFields = ["mcp_output", "max_rounds", "mcp_wait_for_login", "mcp_wait_for_approval"];
 
-    /// <summary>The longest a request may wait for a needed login (<c>mcp_wait_for_login</c>).</summary>
+    /// <summary>The longest a request may wait for a needed login (<c>mcp_wait_for_login</c>) or approval (<c>mcp_wait_for_approval</c>).</summary>
     public static readonly TimeSpan MaxWaitForLogin = TimeSpan.FromMinutes(10);
 
     private static readonly HashSet<string> ForbiddenServerHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -95,18 +96,8 @@ public static partial class ChatCompletionRequestParser
             maxRounds = rounds;
         }
 
-        TimeSpan? waitForLogin = null;
-        if (body["mcp_wait_for_login"] is JsonNode waitNode)
-        {
-            if (waitNode.GetValueKind() != JsonValueKind.Number || !waitNode.AsValue().TryGetValue(out int seconds)
-                || seconds < 0 || seconds > MaxWaitForLogin.TotalSeconds)
-            {
-                throw new InvalidRequestException(
-                    $"'mcp_wait_for_login' must be a whole number of seconds from 0 to {MaxWaitForLogin.TotalSeconds:0}.", "mcp_wait_for_login");
-            }
-
-            waitForLogin = seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
-        }
+        var waitForLogin = ReadWait(body, "mcp_wait_for_login");
+        var waitForApproval = ReadWait(body, "mcp_wait_for_approval");
 
         foreach (var field in EngineFields)
         {
@@ -148,12 +139,32 @@ public static partial class ChatCompletionRequestParser
             var uri = ParseServerUrl(url, "messages");
             if (!servers.Any(s => s.ServerUrl == uri))
             {
-                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>()));
+                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>())
+                {
+                    RequireApproval = frontMatter!.RequireApproval,
+                });
             }
         }
 
         return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
-            maxRounds, frontMatter?.Profile, user, frontMatter is not null) { WaitForLogin = waitForLogin };
+            maxRounds, frontMatter?.Profile, user, frontMatter is not null) { WaitForLogin = waitForLogin, WaitForApproval = waitForApproval };
+    }
+
+    /// <summary>A wait in whole seconds, from 0 (do not wait: null) to <see cref="MaxWaitForLogin"/>.</summary>
+    private static TimeSpan? ReadWait(JsonObject body, string field)
+    {
+        if (body[field] is not JsonNode waitNode)
+        {
+            return null;
+        }
+
+        if (waitNode.GetValueKind() != JsonValueKind.Number || !waitNode.AsValue().TryGetValue(out int seconds)
+            || seconds < 0 || seconds > MaxWaitForLogin.TotalSeconds)
+        {
+            throw new InvalidRequestException($"'{field}' must be a whole number of seconds from 0 to {MaxWaitForLogin.TotalSeconds:0}.", field);
+        }
+
+        return seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     }
 
     private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";
@@ -172,20 +183,11 @@ public static partial class ChatCompletionRequestParser
                 "'server_label' must be 1 to 64 letters, digits, '_' or '-'.", $"{param}.server_label");
         }
 
-        switch (tool["require_approval"])
-        {
-            case null:
-                break;
-            case JsonValue v when v.TryGetValue(out string? mode) && mode == "never":
-                break;
-            case var other:
-                throw new InvalidRequestException(
-                    $"'require_approval' {other.ToJsonString()} is not supported: only \"never\" is (tools run without asking).",
-                    $"{param}.require_approval") { Code = "unsupported_value" };
-        }
-
         return new McpServerSpec(serverUrl, label, ReadAllowedTools(tool["allowed_tools"], $"{param}.allowed_tools"),
-            ReadHeaders(tool["headers"], $"{param}.headers"));
+            ReadHeaders(tool["headers"], $"{param}.headers"))
+        {
+            RequireApproval = McpApprovalPolicy.Parse(tool["require_approval"], $"{param}.require_approval"),
+        };
     }
 
     internal static Uri ParseServerUrl(string url, string param)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -6,10 +7,11 @@ namespace McpSubAgent.Completions.Requests;
 
 /// <summary>
 /// A leading <c>---</c> YAML block in the first system or user message that names MCP servers (<c>mcp:</c>) and a
-/// <c>profile:</c>. It is removed before the model sees the message. A block without either key is an ordinary
+/// <c>profile:</c>, and the <c>require_approval:</c> policy of those servers (the same shapes as on an MCP tool entry,
+/// in YAML). It is removed before the model sees the message. A block without either key is an ordinary
 /// document the person pasted, and stays.
 /// </summary>
-internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Profile)
+internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Profile, McpApprovalPolicy RequireApproval)
 {
     private static readonly IDeserializer Yaml = new DeserializerBuilder().Build();
 
@@ -59,8 +61,11 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
             profile = p as string ?? throw new InvalidRequestException("Front matter 'profile' must be a string.", "messages");
         }
 
+        var policy = map.TryGetValue("require_approval", out var approval)
+            ? McpApprovalPolicy.Parse(ToJson(approval), "messages")
+            : McpApprovalPolicy.NeverRequired;
         write(rest);
-        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim());
+        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), policy);
     }
 
     private static List<string> ReadUrls(object? value) => value switch
@@ -70,6 +75,18 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
         List<object> list => list.Select(item => item as string
             ?? throw new InvalidRequestException("Front matter 'mcp' must list server URLs as strings.", "messages")).ToList(),
         _ => throw new InvalidRequestException("Front matter 'mcp' must be a server URL or a list of them.", "messages"),
+    };
+
+    /// <summary>YAML scalars come as strings; <c>true</c> and <c>false</c> become JSON booleans, as a filter's <c>read_only</c> needs.</summary>
+    private static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        "true" => JsonValue.Create(true),
+        "false" => JsonValue.Create(false),
+        string s => JsonValue.Create(s),
+        List<object> list => new JsonArray([.. list.Select(ToJson)]),
+        Dictionary<object, object> map => new JsonObject(map.Select(p => KeyValuePair.Create(p.Key.ToString() ?? "", ToJson(p.Value)))),
+        _ => throw new InvalidRequestException("Front matter 'require_approval' has a value of an unknown kind.", "messages"),
     };
 
     private static bool TrySplit(string text, out string yaml, out string rest)

@@ -1,3 +1,5 @@
+using McpSubAgent.Completions.Approvals;
+
 namespace McpSubAgent.Completions.Requests;
 
 /// <summary>One remote MCP server that a request names, as a <c>{type:"mcp"}</c> tool entry or in front matter.</summary>
@@ -9,4 +11,8 @@ public sealed record McpServerSpec(
     Uri ServerUrl,
     string? Label,
     IReadOnlySet<string>? AllowedTools,
-    IReadOnlyDictionary<string, string> Headers);
+    IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>Which of the server's tools need a person's approval before they run (<c>require_approval</c>).</summary>
+    public McpApprovalPolicy RequireApproval { get; init; } = McpApprovalPolicy.NeverRequired;
+}

@@ -12,6 +12,9 @@ public enum RunOutcome
     /// <summary>The model called tools the caller defined, which go back to the caller.</summary>
     ClientToolCalls,
 
+    /// <summary>Some MCP tool calls need a person's approval; they come back to the caller as pending calls.</summary>
+    ApprovalRequired,
+
     /// <summary>The round limit was reached.</summary>
     MaxRoundsReached,
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>What a sub-agent run is asked to do: the parameters of <c>run_agent</c> and <c>start_agent_task</c>.</summary>
@@ -19,6 +21,9 @@ public sealed record AgentParameters
     public int? MaxRounds { get; init; }
 
     public string? Profile { get; init; }
+
+    /// <summary>Which tools of the servers need the user's approval: <c>require_approval</c> of an MCP tool entry; null is "never".</summary>
+    public JsonNode? RequireApproval { get; init; }
 
     /// <summary>The parameters as the tools receive them (the names are the tools' wire contract).</summary>
     public static AgentParameters FromTool(

@@ -39,7 +39,13 @@ public sealed class AgentRunAccumulator
 
     public AgentRunResult ToResult() => new()
     {
-        Status = _finished?.Outcome == RunOutcome.LoginRequired ? AgentRunStatus.AuthRequired : AgentRunStatus.Completed,
+        Status = _finished?.Outcome switch
+        {
+            RunOutcome.LoginRequired => AgentRunStatus.AuthRequired,
+            RunOutcome.ApprovalRequired => AgentRunStatus.ApprovalRequired,
+            _ => AgentRunStatus.Completed,
+        },
+        Approvals = [.. (_finished?.Approvals ?? []).Select(a => new AgentApproval(a.Id, a.ServerUrl.AbsoluteUri, a.ToolName, a.Arguments, a.PageUrl?.AbsoluteUri, a.ExpiresAt))],
         Output = _output.ToString(),
         LoginLinks = [.. (_finished?.LoginLinks ?? []).Select(l => new AgentLoginLink(l.ServerUrl.AbsoluteUri, l.Url.AbsoluteUri))],
         ToolCalls = [.. _toolCalls],

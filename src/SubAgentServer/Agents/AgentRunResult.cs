@@ -5,7 +5,7 @@ namespace McpSubAgent.SubAgentServer.Agents;
 /// <summary>The structured result of a sub-agent run (<c>structuredContent</c> of <c>run_agent</c>).</summary>
 public sealed record AgentRunResult
 {
-    /// <summary><c>completed</c>, <c>auth_required</c> or <c>failed</c>.</summary>
+    /// <summary><c>completed</c>, <c>auth_required</c>, <c>approval_required</c> or <c>failed</c>.</summary>
     [JsonPropertyName("status")]
     public required string Status { get; init; }
 
@@ -16,6 +16,10 @@ public sealed record AgentRunResult
     /// <summary>The logins needed before the run can use its MCP servers.</summary>
     [JsonPropertyName("login_links")]
     public IReadOnlyList<AgentLoginLink> LoginLinks { get; init; } = [];
+
+    /// <summary>The tool calls that wait for the user's approval (status <c>approval_required</c>).</summary>
+    [JsonPropertyName("approvals")]
+    public IReadOnlyList<AgentApproval> Approvals { get; init; } = [];
 
     /// <summary>Every MCP tool call of the run.</summary>
     [JsonPropertyName("tool_calls")]
@@ -32,6 +36,15 @@ public sealed record AgentRunResult
 
 /// <summary>A login link for one MCP server.</summary>
 public sealed record AgentLoginLink([property: JsonPropertyName("server_url")] string ServerUrl, [property: JsonPropertyName("url")] string Url);
+
+/// <summary>A tool call held for the user's approval, and the page where they approve or deny it.</summary>
+public sealed record AgentApproval(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("server_url")] string ServerUrl,
+    [property: JsonPropertyName("tool")] string Tool,
+    [property: JsonPropertyName("arguments")] string Arguments,
+    [property: JsonPropertyName("url")] string? Url,
+    [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt);
 
 /// <summary>One MCP tool call of a run.</summary>
 public sealed record AgentToolCall(

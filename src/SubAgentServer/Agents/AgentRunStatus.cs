@@ -5,5 +5,8 @@ public static class AgentRunStatus
 {
     public const string Completed = "completed";
     public const string AuthRequired = "auth_required";
+
+    /// <summary>Tool calls wait for the user's approval: the result lists them with the links to approve or deny them.</summary>
+    public const string ApprovalRequired = "approval_required";
     public const string Failed = "failed";
 }

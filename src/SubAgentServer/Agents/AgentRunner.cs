@@ -38,15 +38,17 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
     /// <param name="roundsAlreadyDone">Rounds that earlier attempts finished.</param>
     /// <param name="background">An agent task: bounded by the task queue, and resuming a round that was under way when its process died.</param>
     /// <param name="cancellationToken">Stops the run.</param>
+    /// <param name="configure">Adds what the caller can do for the run (approval pages, asking the person).</param>
     public IAsyncEnumerable<CompletionEvent> RunAsync(
-        AgentParameters parameters, string userKey, JsonArray messages, int roundsAlreadyDone, bool background, CancellationToken cancellationToken)
+        AgentParameters parameters, string userKey, JsonArray messages, int roundsAlreadyDone, bool background, CancellationToken cancellationToken,
+        Func<CompletionRunContext, CompletionRunContext>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
         var body = new JsonObject
         {
             ["messages"] = messages.DeepClone(),
-            ["tools"] = new JsonArray([.. parameters.McpServers.Select(url => (JsonNode)McpTool(url, parameters.AllowedTools))]),
+            ["tools"] = new JsonArray([.. parameters.McpServers.Select(url => (JsonNode)McpTool(url, parameters.AllowedTools, parameters.RequireApproval))]),
             ["stream"] = true,
         };
         if (parameters.Model is not null)
@@ -70,7 +72,7 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
         {
             Profile = parameters.Profile, MaxRounds = rounds, IsBackground = background, ResumesInterruptedRound = background,
         };
-        return engine.RunAsync(request, context, upstream, cancellationToken);
+        return engine.RunAsync(request, configure?.Invoke(context) ?? context, upstream, cancellationToken);
     }
 
     /// <summary>
@@ -97,14 +99,15 @@ public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUps
         var context = new CompletionRunContext(userKey)
         {
             MaxRounds = rounds, RunId = settings.RunId, IsBackground = settings.IsBackground, ResumesInterruptedRound = settings.IsBackground,
+            ApprovalPages = settings.ApprovalPages,
         };
         var events = engine.RunAsync(request, context, upstream, cancellationToken);
         return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;
     }
 
-    private static JsonObject McpTool(string url, IReadOnlyList<string> allowedTools)
+    private static JsonObject McpTool(string url, IReadOnlyList<string> allowedTools, JsonNode? requireApproval)
     {
-        var tool = new JsonObject { ["type"] = "mcp", ["server_url"] = url };
+        var tool = new JsonObject { ["type"] = "mcp", ["server_url"] = url, ["require_approval"] = requireApproval?.DeepClone() };
         if (allowedTools.Count > 0)
         {
             tool["allowed_tools"] = new JsonArray([.. allowedTools.Select(t => (JsonNode)t)]);

@@ -9,6 +9,9 @@ public sealed record RequestRunSettings
     /// <summary>True for an app without an end user: a needed login fails the run (see <see cref="EndUserLoginGuard"/>).</summary>
     public bool LoginNeedsEndUser { get; init; }
 
+    /// <summary>The base URL of the approval pages (<c>…/approvals/</c>), for links to held tool calls.</summary>
+    public Uri? ApprovalPages { get; init; }
+
     /// <summary>An agent task: bounded by the task queue, and resuming a round that was under way when its process died.</summary>
     public bool IsBackground { get; init; }
 }

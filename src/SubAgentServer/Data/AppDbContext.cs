@@ -1,6 +1,7 @@
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Keys;
+using McpSubAgent.SubAgentServer.Approvals;
 using McpSubAgent.SubAgentServer.ChatPage;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.SubAgentServer.Usage;
@@ -14,7 +15,7 @@ namespace McpSubAgent.SubAgentServer.Data;
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
 /// Data Protection keys, the authorization server's keys, the login broker's downstream connections, the agent tasks
-/// the token usage, and the chat page's servers and conversations. Each provider has a subclass that owns its migrations.
+/// the token usage, the chat page's servers and conversations, and the tool calls held for approval. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext, IDownstreamConnectionContext
@@ -85,5 +86,6 @@ public abstract class AppDbContext(DbContextOptions options)
             usage.Property(u => u.Model).HasMaxLength(UsageRecord.ModelMaxLength);
         });
         builder.ConfigureChatPage();
+        builder.ConfigureToolApprovals();
     }
 }

@@ -1,11 +1,13 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using McpSubAgent.Completions;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
+using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.SubAgentServer.Agents;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -16,7 +18,7 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
 /// <summary>The <c>run_agent</c> tool: a sub-agent that runs now, for the signed-in user.</summary>
 [McpServerToolType]
-public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, TimeProvider timeProvider)
+public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, PublicOrigin origin, IHttpContextAccessor httpContextAccessor, TimeProvider timeProvider)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -27,7 +29,10 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
         user's own logins to them, and returns its answer in markdown with every tool call and result. Use it to hand a
         self-contained job (research, lookups across the user's apps, multi-step tool use) to another model. If a server
         needs the user to log in first, the result has status "auth_required" and the login links to show the user; after
-        the login, call again with the same parameters. For long jobs, prefer start_agent_task.
+        the login, call again with the same parameters. Tool calls that need the user's approval (require_approval) wait
+        up to wait_for_approval seconds for the user's decision on the approval links the progress reports, and else the
+        run ends with status "approval_required" and the links.
+        For long jobs, prefer start_agent_task.
         """)]
     public async Task<CallToolResult> RunAgentAsync(
         ClaimsPrincipal user,
@@ -40,15 +45,32 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
         [Description("A system prompt for the sub-agent: role, style, constraints.")] string? instructions = null,
         [Description("The most tool rounds the sub-agent may take (1 to 100; default 10).")] int? max_rounds = null,
         [Description("A named set of the user's logins (e.g. \"work\"), for users with several accounts on one server.")] string? profile = null,
+        [Description("Which tools need the user's approval before they run: \"never\" (default), \"always\", or {\"always\": {\"tool_names\": [...], \"read_only\": false}, \"never\": {...}} as OpenAI's MCP tool.")] JsonElement? require_approval = null,
+        [Description("Seconds (0 to 600) to wait for the user's decision on the approval links before answering approval_required.")] int? wait_for_approval = null,
         CancellationToken cancellationToken = default)
     {
-        var parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile);
+        if (wait_for_approval is < 0 or > 600)
+        {
+            return Error("'wait_for_approval' must be from 0 to 600 seconds.");
+        }
+
+        var parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile) with
+        {
+            RequireApproval = require_approval is { } policy ? JsonNode.Parse(policy.GetRawText()) : null,
+        };
+        var http = httpContextAccessor.HttpContext?.Request ?? throw new InvalidOperationException("run_agent runs inside an HTTP request of /mcp.");
+        var approvalPages = new Uri(origin.BaseUri(http), Approvals.ApprovalPages.Path);
         var userKey = UserKey(user);
         var accumulator = new AgentRunAccumulator();
         var step = 0;
         try
         {
-            var run = runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, background: false, cancellationToken);
+            var run = runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, background: false, cancellationToken,
+                context => context with
+                {
+                    ApprovalPages = approvalPages,
+                    WaitForApproval = wait_for_approval > 0 ? TimeSpan.FromSeconds(wait_for_approval.Value) : null,
+                });
 
             // Clients reset their request timeout on progress (the TypeScript SDK's default is 60 s): a long tool call
             // must not look like a hung server.
@@ -62,6 +84,7 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
                     ToolCallStarted started => $"Calling {started.Call.ToolName} on {started.Call.ServerUrl.Authority}",
                     ToolCallCompleted done => $"{done.Call.ToolName} {(done.Status == ToolCallStatus.Succeeded ? "returned" : "failed")} after {done.Duration.TotalSeconds:0.#} s",
                     RoundCompleted round => $"Round {round.Round} done",
+                    ApprovalPending pending => $"Waiting for the user's approval: {string.Join(", ", pending.Approvals.Select(a => $"{a.ToolName} {a.PageUrl}"))}",
                     _ => null,
                 };
                 if (message is not null && request.Params?.ProgressToken is { } progressToken)
@@ -107,6 +130,9 @@ public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOption
         var text = result.Status switch
         {
             AgentRunStatus.AuthRequired => result.Output + "\n\nOpen the links above to sign in, then ask again.",
+            AgentRunStatus.ApprovalRequired => result.Output +
+                "\n\nThe calls above wait for the user's approval and were not made. Approve or deny them with the links; to have the " +
+                "sub-agent wait for the decision, call again with wait_for_approval.",
             AgentRunStatus.Failed => $"{result.Output}\n\n**The sub-agent failed**: {result.Error}".TrimStart(),
             _ => result.Output,
         };

@@ -77,7 +77,10 @@ internal static class ChatCompletionsEndpoint
 
         var id = McpCompletionsEngine.NewCompletionId();
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var settings = new RequestRunSettings { RunId = id, LoginNeedsEndUser = loginNeedsEndUser };
+        var settings = new RequestRunSettings
+        {
+            RunId = id, LoginNeedsEndUser = loginNeedsEndUser, ApprovalPages = new Uri(origin.BaseUri(http.Request), Approvals.ApprovalPages.Path),
+        };
         StartedRun run;
         try
         {
@@ -132,6 +135,13 @@ internal static class ChatCompletionsEndpoint
         {
             return OpenAIErrorResult.BadRequest(
                 "A background completion cannot return calls of your own tools to you: leave out 'tools' other than MCP servers, or drop 'background'.",
+                "tools");
+        }
+
+        if (request.McpServers.Any(s => !s.RequireApproval.IsNever))
+        {
+            return OpenAIErrorResult.BadRequest(
+                "A background completion cannot hold tool calls for approval yet: use 'require_approval': \"never\", or drop 'background'.",
                 "tools");
         }
 

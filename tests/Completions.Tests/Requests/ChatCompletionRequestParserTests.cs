@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Requests;
+using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.Completions.Tests.Requests;
 
@@ -43,14 +44,47 @@ public sealed class ChatCompletionRequestParserTests
     }
 
     [Theory]
-    [InlineData("\"always\"")]
-    [InlineData("{\"never\":{\"tool_names\":[\"a\"]}}")]
-    public void Parse_UnsupportedRequireApproval_IsRefusedSayingWhatIs(string value)
+    [InlineData("\"sometimes\"")]
+    [InlineData("{\"never\":{\"tool_names\":\"a\"}}")]
+    [InlineData("{\"never\":{}}")]
+    [InlineData("{\"maybe\":{\"tool_names\":[\"a\"]}}")]
+    [InlineData("{\"always\":{\"read_only\":\"yes\"}}")]
+    public void Parse_MalformedRequireApproval_IsRefusedNamingTheField(string value)
     {
         var ex = Refused(Body(new JsonObject { ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["require_approval"] = JsonNode.Parse(value) }));
-        Assert.Contains("only \"never\"", ex.Message);
-        Assert.Equal("tools[0].require_approval", ex.Param);
-        Assert.Equal("unsupported_value", ex.Code);
+        Assert.StartsWith("tools[0].require_approval", ex.Param);
+    }
+
+    [Fact]
+    public void Parse_RequireApproval_IsKeptOnTheServer()
+    {
+        var request = ChatCompletionRequestParser.Parse(Body(new JsonObject
+        {
+            ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["require_approval"] = JsonNode.Parse("""{"never":{"tool_names":["read"]}}"""),
+        }));
+
+        var policy = Assert.Single(request.McpServers).RequireApproval;
+        Assert.False(policy.Requires(new Tool { Name = "read" }));
+        Assert.True(policy.Requires(new Tool { Name = "write" }));
+    }
+
+    [Fact]
+    public void Parse_FrontMatterRequireApproval_AppliesToItsServers()
+    {
+        var body = new JsonObject
+        {
+            ["model"] = "m",
+            ["messages"] = new JsonArray(new JsonObject
+            {
+                ["role"] = "system",
+                ["content"] = "---\nmcp: https://a.example/mcp\nrequire_approval:\n  never:\n    read_only: true\n---\nHelpful.",
+            }),
+        };
+
+        var policy = Assert.Single(ChatCompletionRequestParser.Parse(body).McpServers).RequireApproval;
+
+        Assert.False(policy.Requires(new Tool { Name = "read", Annotations = new ToolAnnotations { ReadOnlyHint = true } }));
+        Assert.True(policy.Requires(new Tool { Name = "write" }));
     }
 
     [Theory]

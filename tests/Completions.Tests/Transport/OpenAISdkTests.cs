@@ -130,13 +130,13 @@ public sealed class OpenAISdkTests
         await using var h = await CompletionsHarness.StartAsync();
         var options = new ChatCompletionOptions();
 #pragma warning disable SCME0001
-        options.Patch.Append("$.tools"u8, BinaryData.FromString("""{"type":"mcp","server_url":"https://a.example/mcp","require_approval":"always"}"""));
+        options.Patch.Append("$.tools"u8, BinaryData.FromString("""{"type":"mcp","server_url":"https://a.example/mcp","require_approval":"sometimes"}"""));
 #pragma warning restore SCME0001
 
         var ex = await Assert.ThrowsAsync<ClientResultException>(() => Chat(h).CompleteChatAsync([new UserChatMessage("x")], options, TestContext.Current.CancellationToken));
 
         Assert.Equal(400, ex.Status);
-        Assert.Contains("only \"never\"", ex.Message);
+        Assert.Contains("'require_approval' must be", ex.Message);
         Assert.Equal(0, h.Llm.RequestCount);
     }
 }

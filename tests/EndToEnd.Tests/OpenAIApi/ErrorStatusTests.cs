@@ -17,7 +17,7 @@ public sealed class ErrorStatusTests
         Assert.Equal("messages", (string?)(await OpenAIApiHarness.AssertErrorAsync(noMessages, HttpStatusCode.BadRequest))["param"]);
 
         var badTool = h.Body("x");
-        badTool["tools"]![0]!["require_approval"] = "always";
+        badTool["tools"]![0]!["require_approval"] = "sometimes";
         using var approval = await h.PostAsync(token, badTool);
         Assert.Equal("tools[0].require_approval", (string?)(await OpenAIApiHarness.AssertErrorAsync(approval, HttpStatusCode.BadRequest))["param"]);
 

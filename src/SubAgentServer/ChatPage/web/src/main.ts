@@ -104,6 +104,9 @@ async function run(): Promise<void> {
   const request: Record<string, unknown> = { stream: true, messages: state.messages };
   if (modelSelect.value) request.model = modelSelect.value;
   if (enabled.length > 0) request.tools = enabled.map((s) => ({ type: "mcp", server_url: s.url }));
+  // Calls held for approval (require_approval in front matter) show Approve and Deny links inline; the answer waits
+  // for the decision made on that page and goes on by itself.
+  request.mcp_wait_for_approval = 600;
 
   const controller = new AbortController();
   setRunning(controller);

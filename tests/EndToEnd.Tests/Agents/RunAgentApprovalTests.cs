@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using McpSubAgent.Testing.Llm;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpSubAgent.EndToEnd.Tests.Agents;
+
+/// <summary>
+/// run_agent with require_approval through the C# SDK client: the run waits for the decision on the link its progress
+/// reports, or ends with approval_required and the links. (Elicitation cannot be used: /mcp is stateless.)
+/// </summary>
+public sealed partial class RunAgentApprovalTests
+{
+    private const string EchoFunction = "mcp_127-0-0-1_echo";
+
+    [GeneratedRegex(@"https?://\S+/approvals/mcpapr_[0-9a-f]+")]
+    private static partial Regex ApprovalLink();
+
+    private static Dictionary<string, object?> Arguments(AgentHarness h) => new()
+    {
+        ["prompt"] = "Echo hi",
+        ["mcp_servers"] = new[] { h.Downstream.Endpoint.AbsoluteUri },
+        ["require_approval"] = "always",
+    };
+
+    private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+
+    [Theory]
+    [InlineData("approve", 1)]
+    [InlineData("deny", 0)]
+    public async Task RunAgent_WaitsForApproval_DecisionOnTheLinkFromTheProgressDecides(string decision, int callsMade)
+    {
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", EchoFunction, """{"text":"hi"}""")), LlmReply.Text("Done."));
+        var link = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Reporter(p =>
+        {
+            if (p.Message is { } message && ApprovalLink().Match(message) is { Success: true } match)
+            {
+                link.TrySetResult(new Uri(match.Value));
+            }
+        });
+        var arguments = Arguments(h);
+        arguments["wait_for_approval"] = 60;
+
+        var call = h.Client.CallToolAsync("run_agent", arguments, progress, cancellationToken: TestContext.Current.CancellationToken).AsTask();
+        var page = await link.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
+        using var browser = new Infrastructure.Browser(h.Host.BaseUrl);
+        await browser.TryLoginAsync(AgentHarness.Email, AgentHarness.Password);
+        var (status, _) = await browser.GetPageAsync(page);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        var (posted, _) = await browser.SubmitAsync(page, new() { ["decision"] = decision });
+        Assert.Equal(System.Net.HttpStatusCode.OK, posted);
+        var result = await call;
+
+        Assert.Equal("completed", result.StructuredContent!.Value.GetProperty("status").GetString());
+        Assert.Equal(callsMade, h.Downstream.CallCount("echo"));
+        var toolResult = (string?)h.Llm.Requests[1].Messages[^1]!["content"];
+        Assert.Contains(callsMade == 1 ? "echo: hi" : "denied by the user", toolResult, StringComparison.Ordinal);
+        Assert.EndsWith("Done.", Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAgent_ClientWithoutElicitation_GetsApprovalRequiredWithTheLinks()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", EchoFunction, """{"text":"hi"}""")));
+
+        var result = await h.Client.CallToolAsync("run_agent", Arguments(h), cancellationToken: TestContext.Current.CancellationToken);
+
+        var structured = result.StructuredContent!.Value;
+        Assert.Equal("approval_required", structured.GetProperty("status").GetString());
+        var approval = structured.GetProperty("approvals")[0];
+        Assert.Equal("echo", approval.GetProperty("tool").GetString());
+        Assert.Equal("""{"text":"hi"}""", approval.GetProperty("arguments").GetString());
+        Assert.StartsWith(new Uri(h.Host.BaseUrl, "approvals/mcpapr_").AbsoluteUri, approval.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.Contains("wait for the user's approval", Text(result), StringComparison.Ordinal);
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
+        Assert.Equal(JsonValueKind.Array, structured.GetProperty("tool_calls").ValueKind);
+    }
+
+    private sealed class Reporter(Action<ProgressNotificationValue> report) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => report(value);
+    }
+}
