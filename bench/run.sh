@@ -7,7 +7,7 @@
 #
 # Settings (environment): DURATION (seconds per measurement, default 5), REPEAT (rounds, default 3; the table shows
 # medians), CONNECTIONS (wrk connections, default 64), TASK_DURATION (seconds of start_agent_task load, default 2),
-# WARMUP (seconds of the same load before each measurement, default 3; 1 for start_agent_task),
+# WARMUP (seconds of the same load before each measurement, default 10; 1 for start_agent_task),
 # SCENARIOS (space-separated subset of the names below), PORT / BASELINE_PORT (default 5391 / 5392).
 #
 # Both servers are pinned to CPU 0 (taskset), wrk to CPU 1; everything listens on 127.0.0.1 only and stops at the end.
@@ -20,7 +20,7 @@ duration="${DURATION:-5}"
 repeat="${REPEAT:-3}"
 connections="${CONNECTIONS:-64}"
 task_duration="${TASK_DURATION:-2}"
-warmup="${WARMUP:-3}"
+warmup="${WARMUP:-10}"
 port="${PORT:-5391}"
 baseline_port="${BASELINE_PORT:-5392}"
 scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz mcp-tools-list mcp-tools-call healthz readyz v1-usage start-agent-task}"
