@@ -69,6 +69,11 @@ internal sealed class SubAgentHost : IAsyncDisposable
             builder.UseEnvironment("Testing");
             builder.UseSetting("Database:Provider", database.Provider);
             builder.UseSetting("ConnectionStrings:Default", database.ConnectionString);
+            if (database.KeyDirectory is not null)
+            {
+                builder.UseSetting("DataProtection:KeyDirectory", database.KeyDirectory);
+            }
+
             builder.UseSetting("Completions:AllowPrivateNetworkServers", "true");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings)

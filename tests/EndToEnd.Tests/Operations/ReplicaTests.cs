@@ -5,11 +5,20 @@ using System.Text;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.EndToEnd.Tests.OpenAIApi;
+using McpSubAgent.EndToEnd.Tests.Tasks;
+using McpSubAgent.SubAgentServer.Data;
+using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
 
 namespace McpSubAgent.EndToEnd.Tests.Operations;
 
-/// <summary>Three replicas of the server behind one public URL, sharing one PostgreSQL database and one Redis.</summary>
+/// <summary>
+/// Three replicas of the server behind one public URL, sharing one PostgreSQL database (and one Redis for the limits);
+/// where a replica must be killed (SIGKILL), it is a process of its own.
+/// </summary>
 public sealed class ReplicaTests
 {
     private const string Password = "Replica-Caller-1";
@@ -59,6 +68,94 @@ public sealed class ReplicaTests
 
         Assert.Equal(4, llm.RequestCount);
     }
+
+    [Fact]
+    public async Task ThreeReplicas_OneKilledMidRun_EveryTaskCompletes_AndOnlyItsInFlightTasksRunAgain()
+    {
+        const int Tasks = 300;
+        const int WorkersPerReplica = 8;
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
+        await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
+        llm.Responder = request => LlmReply.Text("done " + Prompt(request)) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) };
+        var port = FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
+            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
+            ["OPENAI_API_KEY"] = "sk-upstream-test",
+            ["Completions:DefaultModel"] = "fake-model",
+            ["Tasks:WorkerConcurrency"] = $"{WorkersPerReplica}",
+            ["Tasks:MaxWorkerSharePerUser"] = "1",
+            ["Tasks:MaxPendingTasksPerUser"] = "1000",
+            ["Tasks:LeaseDuration"] = "00:00:02",
+            ["Tasks:PollInterval"] = "00:00:00.100",
+        };
+        await using var first = await SubAgentHost.StartAsync(database, settings, port: port);
+        await using var second = await SubAgentHost.StartAsync(database, settings);
+        await using var third = await ServerProcess.StartAsync(database, settings);
+
+        await first.CreateUserAsync("replica-tasks@example.com", Password);
+        using var oauth = new OAuthTestClient(first);
+        var (_, tokens) = await oauth.LogInAsync("replica-tasks@example.com", Password);
+        var token = (string)tokens["access_token"]!;
+        await using var atFirst = await ConnectAsync(first.McpUrl, token);
+        await using var atSecond = await ConnectAsync(second.McpUrl, token);
+        await using var atThird = await ConnectAsync(third.McpUrl, token);
+        McpClient[] clients = [atFirst, atSecond, atThird];
+
+        // Round-robin over the three; the third is killed half-way, while it runs tasks, and the rest go to the two left.
+        for (var i = 0; i < Tasks; i++)
+        {
+            if (i == Tasks / 2)
+            {
+                await TaskTestHost.WaitUntilAsync(() => llm.RequestCount >= 3 * WorkersPerReplica, "all three replicas running tasks");
+                third.Kill();
+                clients = [atFirst, atSecond];
+            }
+
+            await TaskTestHost.CallAsync(clients[i % clients.Length], "start_agent_task", new()
+            {
+                ["prompt"] = $"task {i}",
+                ["mcp_servers"] = Array.Empty<string>(),
+            });
+        }
+
+        // Every task completes: the killed replica's leases expire and the others take its tasks over.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
+        List<AgentTask> all;
+        do
+        {
+            await Task.Delay(250, cancellationToken);
+            await using var scope = first.Services.CreateAsyncScope();
+            all = await scope.ServiceProvider.GetRequiredService<AppDbContext>().AgentTasks.AsNoTracking().ToListAsync(cancellationToken);
+        }
+        while (all.Any(t => t.Status != AgentTaskStatus.Completed) && DateTimeOffset.UtcNow < deadline);
+
+        Assert.Equal(Tasks, all.Count);
+        Assert.All(all, t => Assert.Equal((AgentTaskStatus.Completed, "done " + Prompt(t)), (t.Status, t.Output)));
+
+        // Each task asked the upstream once, but for those in flight at the killed replica, asked again once elsewhere.
+        var asked = llm.Requests.GroupBy(Prompt).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(Tasks, asked.Count);
+        Assert.All(asked.Values, count => Assert.InRange(count, 1, 2));
+        Assert.InRange(asked.Values.Count(count => count == 2), 0, WorkersPerReplica);
+    }
+
+    private static string Prompt(ReceivedLlmRequest request) =>
+        (string)request.Messages.Last(m => (string?)m?["role"] == "user")!["content"]!;
+
+    private static string Prompt(AgentTask task) =>
+        (string)JsonNode.Parse(task.ParametersJson)!["prompt"]!;
+
+    private static async Task<McpClient> ConnectAsync(Uri endpoint, string token) =>
+        await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = endpoint,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+            }),
+            cancellationToken: TestContext.Current.CancellationToken);
 
     private static async Task<HttpResponseMessage> PostAsync(SubAgentHost host, string token)
     {
