@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 [assembly: AssemblyFixture(typeof(McpSubAgent.EndToEnd.Tests.Infrastructure.PostgreSqlServer))]
@@ -80,7 +78,7 @@ public sealed class PostgreSqlServer : IAsyncDisposable
 
         _folder = folder;
         await RunAsync("initdb", ["-D", DataFolder, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], cancellationToken);
-        _port = FreePort();
+        _port = LoopbackPort.Free();
 
         // A test cluster: durability off (nothing here outlives the run), connections enough for parallel test hosts.
         var options = $"-p {_port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off "
@@ -100,13 +98,6 @@ public sealed class PostgreSqlServer : IAsyncDisposable
         return versions.FirstOrDefault() ?? throw new InvalidOperationException(
             "The PostgreSQL tests need Debian's postgresql package (initdb under /usr/lib/postgresql): the test build installs it "
             + "when run as root; otherwise run 'sudo apt-get install postgresql'.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task RunAsync(string program, string[] arguments, CancellationToken cancellationToken, bool asRoot = false)

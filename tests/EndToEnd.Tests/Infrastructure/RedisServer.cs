@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 [assembly: AssemblyFixture(typeof(McpSubAgent.EndToEnd.Tests.Infrastructure.RedisServer))]
 
@@ -57,12 +55,7 @@ public sealed class RedisServer : IAsyncDisposable
                 "The cross-replica limit tests need Debian's redis-server: the test build installs it when run as root; otherwise run 'sudo apt-get install redis-server'.");
         }
 
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            _port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
+        _port = LoopbackPort.Free();
         var start = new ProcessStartInfo(Binary, ["--port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", "--daemonize", "no"])
         {

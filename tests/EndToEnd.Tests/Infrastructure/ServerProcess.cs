@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
 
@@ -22,13 +20,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?> settings)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "McpSubAgent.SubAgentServer.dll")])
         {
             WorkingDirectory = Directory.CreateTempSubdirectory("mcpsubagent-process-").FullName,

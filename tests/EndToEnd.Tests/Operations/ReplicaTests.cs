@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
@@ -31,17 +30,11 @@ public sealed class ReplicaTests
         var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
         await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
         llm.Responder = _ => LlmReply.Text("ok");
-        var port = FreePort();
-        var settings = new Dictionary<string, string?>
-        {
-            ["PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
-            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
-            ["OPENAI_API_KEY"] = "sk-upstream-test",
-            ["Completions:DefaultModel"] = "fake-model",
-            ["OpenAIApi:RequestsPerWindow"] = "4",
-            ["OpenAIApi:RateLimitWindow"] = "00:10:00",
-            ["Redis:Configuration"] = await redis.ConfigurationAsync(cancellationToken),
-        };
+        var port = LoopbackPort.Free();
+        var settings = ReplicaSettings(port, llm);
+        settings["OpenAIApi:RequestsPerWindow"] = "4";
+        settings["OpenAIApi:RateLimitWindow"] = "00:10:00";
+        settings["Redis:Configuration"] = await redis.ConfigurationAsync(cancellationToken);
         await using var first = await SubAgentHost.StartAsync(database, settings, port: port);
         await using var second = await SubAgentHost.StartAsync(database, settings);
         await using var third = await SubAgentHost.StartAsync(database, settings);
@@ -78,19 +71,13 @@ public sealed class ReplicaTests
         var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
         await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
         llm.Responder = request => LlmReply.Text("done " + Prompt(request)) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) };
-        var port = FreePort();
-        var settings = new Dictionary<string, string?>
-        {
-            ["PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
-            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
-            ["OPENAI_API_KEY"] = "sk-upstream-test",
-            ["Completions:DefaultModel"] = "fake-model",
-            ["Tasks:WorkerConcurrency"] = $"{WorkersPerReplica}",
-            ["Tasks:MaxWorkerSharePerUser"] = "1",
-            ["Tasks:MaxPendingTasksPerUser"] = "1000",
-            ["Tasks:LeaseDuration"] = "00:00:02",
-            ["Tasks:PollInterval"] = "00:00:00.100",
-        };
+        var port = LoopbackPort.Free();
+        var settings = ReplicaSettings(port, llm);
+        settings["Tasks:WorkerConcurrency"] = $"{WorkersPerReplica}";
+        settings["Tasks:MaxWorkerSharePerUser"] = "1";
+        settings["Tasks:MaxPendingTasksPerUser"] = "1000";
+        settings["Tasks:LeaseDuration"] = "00:00:02";
+        settings["Tasks:PollInterval"] = "00:00:00.100";
         await using var first = await SubAgentHost.StartAsync(database, settings, port: port);
         await using var second = await SubAgentHost.StartAsync(database, settings);
         await using var third = await ServerProcess.StartAsync(database, settings);
@@ -169,10 +156,12 @@ public sealed class ReplicaTests
         return await http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    private static int FreePort()
+    /// <summary>The replicas' common settings: one public origin (the first replica's), the fake LLM.</summary>
+    private static Dictionary<string, string?> ReplicaSettings(int port, ScriptedLlmServer llm) => new()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+        ["PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
+        ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
+        ["OPENAI_API_KEY"] = "sk-upstream-test",
+        ["Completions:DefaultModel"] = "fake-model",
+    };
 }
