@@ -63,6 +63,24 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task RedisUnreachable_ChatCompletion_Gets503InOpenAIFormat_AndNothingRuns()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
+        var port = LoopbackPort.Free();
+        var settings = ReplicaSettings(port, llm);
+        settings["Redis:Configuration"] = $"127.0.0.1:{LoopbackPort.Free()},connectTimeout=1000";
+        await using var host = await SubAgentHost.StartAsync(TestDatabase.SqliteFile(), settings, port: port);
+        await host.CreateUserAsync("redis-away@example.com", Password);
+        using var oauth = new OAuthTestClient(host);
+        var (_, tokens) = await oauth.LogInAsync("redis-away@example.com", Password);
+
+        using var response = await PostAsync(host, (string)tokens["access_token"]!);
+
+        Assert.Equal("limits_unavailable", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable))["code"]);
+        Assert.Equal(0, llm.RequestCount);
+    }
+
+    [Fact]
     public async Task ThreeReplicas_OneKilledMidRun_EveryTaskCompletes_AndOnlyItsInFlightTasksRunAgain()
     {
         const int Tasks = 300;
