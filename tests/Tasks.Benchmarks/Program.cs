@@ -40,11 +40,12 @@ internal static class Program
 
         output.WriteLine($"{Environment.ProcessorCount} processors, {RuntimeInformation.FrameworkDescription}, "
             + $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {settings.Tasks} tasks per run, LLM delay {settings.LlmDelay.TotalMilliseconds:0} ms, "
-            + $"{settings.Clients} MCP clients with {settings.InFlight} start calls in flight, SQLite under {settings.DataDirectory ?? Path.GetTempPath()}");
+            + $"{settings.Clients} MCP clients with {settings.InFlight} start calls in flight, "
+            + $"{settings.Replicas} replica(s) on {(settings.PostgreSql ? "PostgreSQL" : $"SQLite under {settings.DataDirectory ?? Path.GetTempPath()}")}");
         var results = new List<RunResult>();
         foreach (var concurrency in settings.Concurrencies)
         {
-            output.WriteLine($"Run: Tasks:WorkerConcurrency = {concurrency}");
+            output.WriteLine($"Run: Tasks:WorkerConcurrency = {concurrency} per replica");
             var result = await new TaskRun(settings, concurrency, output).RunAsync(stop.Token);
             results.Add(result);
             output.WriteLine($"  total {result.Total.TotalSeconds:0.00} s (ideal {result.Ideal.TotalSeconds:0.00} s), "
@@ -65,7 +66,7 @@ internal static class Program
         }
 
         output.WriteLine();
-        output.WriteLine("Ideal: LLM delay × ceil(tasks / worker concurrency). Max working set and managed heap are sampled every 20 ms during the run; "
+        output.WriteLine("Ideal: LLM delay × ceil(tasks / (worker concurrency × replicas)). Max working set and managed heap are sampled every 20 ms during the run; "
             + "the process peak is Process.PeakWorkingSet64 since the process started (it includes earlier runs).");
         return results.All(r => !r.TimedOut && r.ByStatus.GetValueOrDefault("completed") == r.Tasks) ? 0 : 1;
     }

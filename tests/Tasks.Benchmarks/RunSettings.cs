@@ -15,6 +15,11 @@ internal sealed record RunSettings
           --in-flight N            start_agent_task calls in flight at once (default 32)
           --timeout-s N            give up on a run after this many seconds (default 600)
           --data-dir PATH          where the run's SQLite file goes (default: a new folder under the system temp folder)
+          --database NAME          sqlite (default) or postgresql
+          --postgres CONNECTION    with postgresql: a connection string of the server's maintenance database, e.g.
+                                   "Host=127.0.0.1;Port=5432;Username=postgres"; each run creates a database of its own
+          --replicas N             servers sharing the run's database, the clients spread over them (default 1);
+                                   --concurrency is per replica
         """;
 
     public IReadOnlyList<int> Concurrencies { get; init; } = [4, 64, 1000];
@@ -32,6 +37,12 @@ internal sealed record RunSettings
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
     public string? DataDirectory { get; init; }
+
+    public bool PostgreSql { get; init; }
+
+    public string? PostgresConnection { get; init; }
+
+    public int Replicas { get; init; } = 1;
 
     public static RunSettings? Parse(string[] args, out string? problem)
     {
@@ -64,6 +75,17 @@ internal sealed record RunSettings
                     "--in-flight" => settings with { InFlight = Positive(value) },
                     "--timeout-s" => settings with { Timeout = TimeSpan.FromSeconds(Positive(value)) },
                     "--data-dir" => settings with { DataDirectory = value },
+                    "--database" => settings with
+                    {
+                        PostgreSql = value.ToUpperInvariant() switch
+                        {
+                            "POSTGRESQL" => true,
+                            "SQLITE" => false,
+                            _ => throw new FormatException($"--database is sqlite or postgresql, not {value}."),
+                        },
+                    },
+                    "--postgres" => settings with { PostgresConnection = value },
+                    "--replicas" => settings with { Replicas = Positive(value) },
                     _ => throw new FormatException($"Unknown option {name}."),
                 };
             }
@@ -72,6 +94,12 @@ internal sealed record RunSettings
                 problem = ex.Message;
                 return null;
             }
+        }
+
+        if (settings.PostgreSql && string.IsNullOrWhiteSpace(settings.PostgresConnection))
+        {
+            problem = "--database postgresql needs --postgres with the server's connection string.";
+            return null;
         }
 
         return settings;

@@ -9,15 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.Tasks.Benchmarks;
 
-/// <summary>The real server (its Program) on Kestrel at a loopback port, in this process, with its own SQLite file.</summary>
+/// <summary>The real server (its Program) on Kestrel at a loopback port, in this process, on the run's database.</summary>
 internal sealed class ServerHost : IAsyncDisposable
 {
     private readonly Factory _factory;
 
-    private ServerHost(Factory factory, string databasePath)
+    private ServerHost(Factory factory)
     {
         _factory = factory;
-        DatabasePath = databasePath;
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
     }
@@ -26,14 +25,13 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public Uri McpUrl => new(BaseUrl, "mcp");
 
-    public string DatabasePath { get; }
-
-    public static ServerHost Start(string databasePath, IReadOnlyDictionary<string, string?> settings)
+    /// <summary>Starts a server; <paramref name="settings"/> name the database (<c>Database:Provider</c>, <c>ConnectionStrings:Default</c>).</summary>
+    public static ServerHost Start(IReadOnlyDictionary<string, string?> settings, int port = 0)
     {
-        var factory = new Factory(databasePath, settings);
-        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var factory = new Factory(settings);
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         factory.StartServer();
-        return new ServerHost(factory, databasePath);
+        return new ServerHost(factory);
     }
 
     public async Task CreateUserAsync(string email, string password)
@@ -49,12 +47,11 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
-    private sealed class Factory(string databasePath, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<global::Program>
+    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<global::Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:Default", $"Data Source={databasePath}");
             builder.UseSetting("Completions:AllowPrivateNetworkServers", "true");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings)

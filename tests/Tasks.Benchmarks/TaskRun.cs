@@ -1,16 +1,20 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.Tasks.Benchmarks;
 
 /// <summary>
-/// One run: a fresh server (fresh SQLite file) with the given worker concurrency, the scripted fake LLM answering every
-/// request after a fixed delay, signed-in MCP clients that start all tasks as fast as they can, and a wait until every
-/// task has ended.
+/// One run: fresh servers (one or more replicas on a fresh SQLite file or PostgreSQL database) with the given worker
+/// concurrency each, the scripted fake LLM answering every request after a fixed delay, signed-in MCP clients spread over
+/// the replicas that start all tasks as fast as they can, and a wait until every task has ended.
 /// </summary>
 internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter log)
 {
@@ -28,12 +32,25 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             ? Directory.CreateDirectory(Path.Combine(parent, $"mcpsubagent-tasks-bench-{Guid.NewGuid():N}"))
             : Directory.CreateTempSubdirectory("mcpsubagent-tasks-bench-");
         var databasePath = Path.Combine(directory.FullName, "app.db");
+        var connectionString = settings.PostgreSql
+            ? await CreatePostgreSqlDatabaseAsync(settings.PostgresConnection!, cancellationToken)
+            : $"Data Source={databasePath}";
+        var port = FreePort();
         var serverSettings = new Dictionary<string, string?>
         {
+            ["Database:Provider"] = settings.PostgreSql ? "PostgreSQL" : "Sqlite",
+            ["ConnectionStrings:Default"] = connectionString,
+            ["DataProtection:KeyDirectory"] = Path.Combine(directory.FullName, "keys"),
+            ["PublicBaseUrl"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/",
             ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
             ["OPENAI_API_KEY"] = "sk-upstream-benchmark",
             ["Completions:DefaultModel"] = "fake-model",
             ["Tasks:WorkerConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+
+            // One user starts every task: neither the per-user limit of pending tasks nor the per-user share of the
+            // workers may cap the run.
+            ["Tasks:MaxPendingTasksPerUser"] = settings.Tasks.ToString(CultureInfo.InvariantCulture),
+            ["Tasks:MaxWorkerSharePerUser"] = "1",
         };
         if (pollInterval is { } poll)
         {
@@ -41,17 +58,24 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
         }
 
         var clients = new List<McpClient>();
+        var servers = new List<ServerHost>();
         try
         {
-            await using var server = ServerHost.Start(databasePath, serverSettings);
+            // The replicas share the database and the public origin (the issuer of the token), as behind a load balancer.
+            for (var i = 0; i < settings.Replicas; i++)
+            {
+                servers.Add(ServerHost.Start(serverSettings, i == 0 ? port : 0));
+            }
+
+            var server = servers[0];
             await server.CreateUserAsync(Email, Password);
             var token = await OAuthLogin.GetAccessTokenAsync(server.BaseUrl, Email, Password, cancellationToken);
-            for (var i = 0; i < settings.Clients; i++)
+            for (var i = 0; i < Math.Max(settings.Clients, settings.Replicas); i++)
             {
                 clients.Add(await McpClient.CreateAsync(
                     new HttpClientTransport(new HttpClientTransportOptions
                     {
-                        Endpoint = server.McpUrl,
+                        Endpoint = servers[i % servers.Count].McpUrl,
                         AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
                     }),
                     cancellationToken: cancellationToken));
@@ -93,7 +117,9 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             log.WriteLine($"  {settings.Tasks} tasks started in {startPhase.TotalSeconds:0.00} s; waiting for them to end");
 
             var timedOut = false;
-            await using var db = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
+            await using DbConnection db = settings.PostgreSql
+                ? new NpgsqlConnection(connectionString)
+                : new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
             await db.OpenAsync(cancellationToken);
             var lastReport = TimeSpan.Zero;
             while (true)
@@ -124,7 +150,8 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             await memory.DisposeAsync();
             using var process = Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime - cpuBefore;
-            var waves = (settings.Tasks + concurrency - 1) / concurrency;
+            var workers = concurrency * settings.Replicas;
+            var waves = (settings.Tasks + workers - 1) / workers;
             return new RunResult
             {
                 Concurrency = concurrency,
@@ -154,26 +181,52 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
                 await client.DisposeAsync();
             }
 
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+
             SqliteConnection.ClearAllPools();
+            NpgsqlConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
     }
 
-    private static async Task<int> CountEndedAsync(SqliteConnection db, CancellationToken cancellationToken)
+    private static async Task<string> CreatePostgreSqlDatabaseAsync(string serverConnection, CancellationToken cancellationToken)
+    {
+        var name = $"tasks_bench_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(serverConnection))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<int> CountEndedAsync(DbConnection db, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM AgentTasks WHERE Status IN ('completed', 'failed', 'cancelled')";
+        command.CommandText = """SELECT COUNT(*) FROM "AgentTasks" WHERE "Status" IN ('completed', 'failed', 'cancelled')""";
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     private static async Task<(Dictionary<string, int> ByStatus, List<TimeSpan> Latencies, DateTimeOffset? LastEnded)> ReadTasksAsync(
-        SqliteConnection db, CancellationToken cancellationToken)
+        DbConnection db, CancellationToken cancellationToken)
     {
         var byStatus = new Dictionary<string, int>(StringComparer.Ordinal);
         var latencies = new List<TimeSpan>();
         DateTimeOffset? lastEnded = null;
         await using var command = db.CreateCommand();
-        command.CommandText = "SELECT Status, CreatedAt, EndedAt FROM AgentTasks";
+        command.CommandText = """SELECT "Status", "CreatedAt", "EndedAt" FROM "AgentTasks" """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -181,8 +234,8 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
             if (EndedStatuses.Contains(status) && !reader.IsDBNull(2))
             {
-                var created = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
-                var ended = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
+                var created = Time(reader.GetValue(1));
+                var ended = Time(reader.GetValue(2));
                 latencies.Add(ended - created);
                 lastEnded = lastEnded is { } last && last > ended ? last : ended;
             }
@@ -191,4 +244,13 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
         latencies.Sort();
         return (byStatus, latencies, lastEnded);
     }
+
+    /// <summary>SQLite stores the times as text; PostgreSQL's timestamptz reads as a UTC DateTime.</summary>
+    private static DateTimeOffset Time(object value) => value switch
+    {
+        string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture),
+        DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+        DateTimeOffset time => time,
+        _ => throw new InvalidOperationException($"Unexpected time value {value}."),
+    };
 }

@@ -18,6 +18,10 @@ internal static class DatabaseExtensions
         {
             builder.Services.AddDbContextPool<AppDbContext, SqlServerAppDbContext>(o => o.UseSqlServer(connectionString).UseOpenIddict());
         }
+        else if (string.Equals(provider, DatabaseOptions.PostgreSql, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddDbContext<AppDbContext, PostgreSqlAppDbContext>(o => o.UseNpgsql(connectionString).UseOpenIddict());
+        }
         else
         {
             builder.Services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString).UseOpenIddict()
@@ -28,7 +32,10 @@ internal static class DatabaseExtensions
         return builder;
     }
 
-    /// <summary>Applies pending migrations (never EnsureCreated), creating the SQLite folder first and switching it to WAL.</summary>
+    /// <summary>
+    /// Applies pending migrations (never EnsureCreated), creating the SQLite folder first and switching it to WAL. Replicas
+    /// starting together are safe on the server databases: EF Core takes a database lock around the migrations there.
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();

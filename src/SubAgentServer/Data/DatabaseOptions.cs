@@ -7,8 +7,11 @@ public sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 
-    /// <summary><c>Sqlite</c> (the embedded default) or <c>SqlServer</c>.</summary>
+    /// <summary>The value of <see cref="Provider"/> for PostgreSQL.</summary>
+    public const string PostgreSql = "PostgreSQL";
+
+    /// <summary><c>Sqlite</c> (the embedded default), <c>SqlServer</c> or <c>PostgreSQL</c>.</summary>
     [Required]
-    [RegularExpression("^(Sqlite|SqlServer)$", ErrorMessage = "Database:Provider must be Sqlite or SqlServer.")]
+    [RegularExpression("^(Sqlite|SqlServer|PostgreSQL)$", ErrorMessage = "Database:Provider must be Sqlite, SqlServer or PostgreSQL.")]
     public string Provider { get; set; } = "Sqlite";
 }

@@ -31,12 +31,13 @@ internal static class DataProtectionExtensions
 
     /// <summary>
     /// <c>{database directory}.keys</c> for SQLite (a sibling, not a child, of the directory a backup copies); for
-    /// SQL Server, <c>App_Data.keys</c> under the content root.
+    /// SQL Server and PostgreSQL, <c>App_Data.keys</c> under the content root.
     /// </summary>
     private static string DefaultKeyDirectory(IHostApplicationBuilder builder)
     {
         var provider = builder.Configuration[$"{DatabaseOptions.SectionName}:Provider"] ?? "Sqlite";
-        if (string.Equals(provider, "SqlServer", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(provider, "SqlServer", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(provider, DatabaseOptions.PostgreSql, StringComparison.OrdinalIgnoreCase))
         {
             return Path.Combine(builder.Environment.ContentRootPath, "App_Data.keys");
         }

@@ -1,3 +1,5 @@
+using McpSubAgent.SubAgentServer.Redis;
+
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
 /// <summary>
@@ -10,7 +12,7 @@ internal static class OpenAIApiExtensions
     {
         builder.Services.AddOptions<OpenAIApiOptions>().BindConfiguration(OpenAIApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ModelCatalog>();
-        builder.Services.AddSingleton<OpenAIRateLimiter>();
+        builder.Services.AddRedisConnection().AddSingleton<OpenAIRateLimiter>();
         return builder;
     }
 

@@ -33,6 +33,10 @@ internal sealed class OpenAIErrorResult(OpenAIError error) : IResult, IStatusCod
     public static OpenAIErrorResult RateLimited(string message, TimeSpan? retryAfter) =>
         new(new OpenAIError(HttpStatusCode.TooManyRequests, message, "rate_limit_error", Code: "rate_limit_exceeded")) { RetryAfter = retryAfter };
 
+    public static OpenAIErrorResult LimitsUnavailable() =>
+        new(new OpenAIError(HttpStatusCode.ServiceUnavailable, "The store of the rate limits (Redis) cannot be reached; try again shortly.",
+            "server_error", Code: "limits_unavailable")) { RetryAfter = TimeSpan.FromSeconds(5) };
+
     /// <summary>
     /// An error of the engine or the upstream. The upstream's own failures become 502 (504 for a timeout), and its 401 or
     /// 403 (this server's key was refused) too: the caller's token is not what failed.

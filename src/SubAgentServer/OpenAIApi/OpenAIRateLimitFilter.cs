@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
@@ -14,7 +15,18 @@ internal sealed class OpenAIRateLimitFilter(OpenAIRateLimiter limiter, IOptions<
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var caller = OpenAICaller.From(context.HttpContext.User);
-        using var lease = limiter.Acquire(caller.RateLimitKey);
+        RateLimitLease lease;
+        try
+        {
+            lease = await limiter.AcquireAsync(caller.RateLimitKey, context.HttpContext.RequestAborted);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            // The shared store of the limits is away: refuse rather than run unlimited.
+            return OpenAIErrorResult.LimitsUnavailable();
+        }
+
+        using var _ = lease;
         if (!lease.IsAcquired)
         {
             var settings = options.Value;

@@ -12,4 +12,5 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 [JsonSerializable(typeof(AgentParameters))]
 [JsonSerializable(typeof(AgentTaskRequest))]
 [JsonSerializable(typeof(List<AgentLoginLink>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class AgentTaskJsonContext : JsonSerializerContext;

@@ -80,8 +80,10 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
 
     /// <summary>
     /// Claims up to <paramref name="count"/> tasks for <paramref name="workerId"/>: queued ones, working ones whose
-    /// lease expired (their process died), and ones waiting for a login that are due for another try. Each claim is a
-    /// conditional update, so of two workers racing for a task exactly one gets it.
+    /// lease expired (their process died), and ones waiting for a login that are due for another try. Of two workers
+    /// racing for a task exactly one gets it: on PostgreSQL and SQL Server the candidates are locked, and rows another
+    /// worker has locked are skipped rather than waited for (<c>FOR UPDATE SKIP LOCKED</c>, <c>UPDLOCK, READPAST</c>);
+    /// on SQLite, which has one writer, each claim is a conditional update.
     /// </summary>
     /// <param name="workerId">The claiming worker.</param>
     /// <param name="count">How many tasks the worker can start.</param>
@@ -96,9 +98,37 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
     {
         var settings = options.Value;
         var now = timeProvider.GetUtcNow();
-        var authDue = now - settings.AuthRetryInterval;
-        var perUser = settings.WorkersPerUser;
-        var full = runningByOwner.Where(r => r.Value >= perUser).Select(r => r.Key).ToList();
+        var claim = new AgentTaskClaim(now, now - settings.AuthRetryInterval, now + settings.LeaseDuration, settings.WorkersPerUser, runningByOwner);
+        return db.Database.IsSqlite()
+            ? await ClaimOneByOneAsync(workerId, count, claim, cancellationToken)
+            : await ClaimLockedAsync(workerId, count, claim, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<AgentTask>> ClaimLockedAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await AgentTaskClaimSql.LockCandidates(db, claim, count * 4).ToListAsync(cancellationToken);
+        var ids = claim.Choose(locked.Select(c => (c.Id, c.OwnerKey)), count);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        // The rows are ours until the commit, so the update needs no condition beyond the ids.
+        await db.AgentTasks.Where(t => ids.Contains(t.Id)).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Status, AgentTaskStatus.Working)
+            .SetProperty(t => t.LeaseOwner, workerId)
+            .SetProperty(t => t.LeaseExpiresAt, claim.Expires)
+            .SetProperty(t => t.UpdatedAt, claim.Now), cancellationToken);
+        var claimed = await db.AgentTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToListAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    private async Task<IReadOnlyList<AgentTask>> ClaimOneByOneAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
+    {
+        var (now, authDue) = (claim.Now, claim.AuthDue);
+        var full = claim.FullOwners;
         var waiting = await db.AgentTasks.AsNoTracking()
             .Where(t => t.Status == AgentTaskStatus.Queued
                 || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
@@ -109,24 +139,15 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
             .Take(count * 4)
             .ToListAsync(cancellationToken);
 
-        // Round-robin over owners, each in the order their tasks were started.
-        var turns = new Dictionary<string, int>(StringComparer.Ordinal);
-        var candidates = waiting
-            .Select((t, i) => (t.Id, t.OwnerKey, Turn: turns[t.OwnerKey] = turns.GetValueOrDefault(t.OwnerKey) + 1, Order: i))
-            .OrderBy(t => t.Turn).ThenBy(t => t.Order)
-            .ToList();
-        var running = new Dictionary<string, int>(runningByOwner, StringComparer.Ordinal);
-
         var claimed = new List<AgentTask>();
-        var expires = now + settings.LeaseDuration;
-        foreach (var (id, owner, _, _) in candidates)
+        foreach (var (id, owner) in AgentTaskClaim.InTurn(waiting.Select(t => (t.Id, t.OwnerKey))))
         {
             if (claimed.Count == count)
             {
                 break;
             }
 
-            if (running.GetValueOrDefault(owner) >= perUser)
+            if (!claim.HasRoom(owner))
             {
                 continue;
             }
@@ -139,12 +160,12 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.Status, AgentTaskStatus.Working)
                     .SetProperty(t => t.LeaseOwner, workerId)
-                    .SetProperty(t => t.LeaseExpiresAt, expires)
+                    .SetProperty(t => t.LeaseExpiresAt, claim.Expires)
                     .SetProperty(t => t.UpdatedAt, now), cancellationToken);
             if (rows == 1 && await db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.LeaseOwner == workerId, cancellationToken) is { } task)
             {
                 claimed.Add(task);
-                running[owner] = running.GetValueOrDefault(owner) + 1;
+                claim.Claimed(owner);
             }
         }
 

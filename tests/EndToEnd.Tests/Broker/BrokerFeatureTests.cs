@@ -154,12 +154,14 @@ public sealed class BrokerFeatureTests
         Assert.Equal("auth_required", (await h.RunAgentAsync(alice)).GetProperty("status").GetString());
     }
 
-    [Fact]
-    public async Task Replicas_ALinkMadeByOneIsCompletedAtAnother_AndTheFirstThenUsesTheTokens()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task Replicas_ALinkMadeByOneIsCompletedAtAnother_AndTheFirstThenUsesTheTokens(string provider)
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(mainDatabase: await TestDatabase.CreateAsync(provider));
         var alice = await h.AddUserAsync("alice");
-        await using var replica = await SubAgentHost.StartAsync(databasePath: h.Main.DatabasePath);
+        await using var replica = await SubAgentHost.StartAsync(h.Main.Database);
         var link = new Uri(Assert.Single((await h.RunAgentAsync(alice)).GetProperty("login_links").EnumerateArray()).GetProperty("url").GetString()!);
 
         // Behind a load balancer the person's requests may reach any replica: the flow's state is in the shared database.

@@ -41,10 +41,12 @@ internal sealed class BrokerHarness : IAsyncDisposable
     /// <param name="mainSettings">Settings of the main server.</param>
     /// <param name="downstreamSettings">Settings of the downstream server.</param>
     /// <param name="mainSettingsFor">More settings of the main server that depend on the running downstream.</param>
+    /// <param name="mainDatabase">The main server's database (a SQLite file of its own when none is given).</param>
     public static async Task<BrokerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? mainSettings = null,
         IReadOnlyDictionary<string, string?>? downstreamSettings = null,
-        Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null)
+        Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null,
+        TestDatabase? mainDatabase = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = CallTheDownstreamToolOnce;
@@ -59,7 +61,8 @@ internal sealed class BrokerHarness : IAsyncDisposable
             ["OPENAI_API_KEY"] = "sk-upstream-test",
             ["Completions:DefaultModel"] = "fake-model",
         }, mainSettings);
-        var main = await SubAgentHost.StartAsync(settings: Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)));
+        var main = await SubAgentHost.StartAsync(
+            mainDatabase ?? TestDatabase.SqliteFile(), Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)));
         return new BrokerHarness(main, downstream, llm);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,10 +62,12 @@ public sealed class BrokerLoginTests
         Assert.DoesNotContain(tokens.AccessToken[..40], contents, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task TwoUsers_OneServer_EachGetsTheirOwnLoginAndToken()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task TwoUsers_OneServer_EachGetsTheirOwnLoginAndToken(string provider)
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(mainDatabase: await TestDatabase.CreateAsync(provider));
         var alice = await h.AddUserAsync("alice");
         var bob = await h.AddUserAsync("bob");
 
@@ -104,11 +107,14 @@ public sealed class BrokerLoginTests
             (await h.ConnectionAsync(alice, "work"))!.Value.Tokens!.AccessToken);
     }
 
-    [Fact]
-    public async Task ExpiringToken_IsRefreshedBeforeUse_AndRotatedRefreshTokensKeepWorking()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task ExpiringToken_IsRefreshedBeforeUse_AndRotatedRefreshTokensKeepWorking(string provider)
     {
         // Tokens live an hour; refreshing two hours ahead makes every use a refresh.
-        await using var h = await BrokerHarness.StartAsync(new Dictionary<string, string?> { ["Broker:RefreshBeforeExpiry"] = "02:00:00" });
+        await using var h = await BrokerHarness.StartAsync(
+            new Dictionary<string, string?> { ["Broker:RefreshBeforeExpiry"] = "02:00:00" }, mainDatabase: await TestDatabase.CreateAsync(provider));
         var alice = await h.AddUserAsync("alice");
         await h.LogInThroughLinkAsync(LinkOf(await h.RunAgentAsync(alice)), alice);
         var before = (await h.ConnectionAsync(alice))!.Value;

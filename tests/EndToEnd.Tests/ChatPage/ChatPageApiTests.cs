@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace McpSubAgent.EndToEnd.Tests.ChatPage;
 
 /// <summary>The chat page's JSON API and its cookie access to <c>/v1</c>: who may call, what each person sees, what is refused.</summary>
-public sealed class ChatPageApiTests : IAsyncLifetime
+public class ChatPageApiTests : IAsyncLifetime
 {
     private const string Password = "Chat-Api-Person-1";
     private SubAgentHost _host = null!;
@@ -23,7 +23,7 @@ public sealed class ChatPageApiTests : IAsyncLifetime
     {
         _llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         _mcp = await TestMcpServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        _host = await SubAgentHost.StartAsync(settings: new Dictionary<string, string?>
+        _host = await SubAgentHost.StartAsync(await TestDatabase.CreateAsync(Provider), new Dictionary<string, string?>
         {
             ["OPENAI_BASE_URL"] = _llm.BaseUrl.AbsoluteUri,
             ["OPENAI_API_KEY"] = "sk-upstream-test",
@@ -32,8 +32,12 @@ public sealed class ChatPageApiTests : IAsyncLifetime
         });
     }
 
+    /// <summary>The database the tests run on (<see cref="ChatPageApiOnPostgreSqlTests"/> runs them all again on PostgreSQL).</summary>
+    protected virtual string Provider => TestDatabase.Sqlite;
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await _host.DisposeAsync();
         await _mcp.DisposeAsync();
         await _llm.DisposeAsync();

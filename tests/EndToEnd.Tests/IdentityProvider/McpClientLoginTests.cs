@@ -10,10 +10,12 @@ public sealed class McpClientLoginTests
     private const string Email = "ada@example.com";
     private const string Password = "Analytical-Engine-1843";
 
-    [Fact]
-    public async Task McpSdkClient_DynamicRegistrationLoginAndConsent_Connects()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task McpSdkClient_DynamicRegistrationLoginAndConsent_Connects(string provider)
     {
-        await using var host = await SubAgentHost.StartAsync();
+        await using var host = await SubAgentHost.StartAsync(await TestDatabase.CreateAsync(provider));
         await host.CreateUserAsync(Email, Password);
         using var browser = new Browser(host.BaseUrl);
         using var http = new HttpClient();

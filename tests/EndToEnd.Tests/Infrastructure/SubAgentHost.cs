@@ -10,15 +10,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
 
-/// <summary>The real server (its Program) on Kestrel at a loopback port, with its own SQLite file.</summary>
+/// <summary>The real server (its Program) on Kestrel at a loopback port, with its own SQLite file or a given database.</summary>
 internal sealed class SubAgentHost : IAsyncDisposable
 {
     private readonly Factory _factory;
 
-    private SubAgentHost(Factory factory, string databasePath)
+    private SubAgentHost(Factory factory, TestDatabase database)
     {
         _factory = factory;
-        DatabasePath = databasePath;
+        Database = database;
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
     }
@@ -27,19 +27,26 @@ internal sealed class SubAgentHost : IAsyncDisposable
 
     public Uri McpUrl => new(BaseUrl, "mcp");
 
-    public string DatabasePath { get; }
+    public TestDatabase Database { get; }
+
+    /// <summary>The SQLite file (only for hosts on SQLite).</summary>
+    public string DatabasePath => Database.SqlitePath ?? throw new InvalidOperationException("This host is not on SQLite.");
 
     public IServiceProvider Services => _factory.Services;
 
     /// <summary>Starts a host; pass the database of an earlier host to simulate a restart.</summary>
     public static Task<SubAgentHost> StartAsync(
         string? databasePath = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, int port = 0)
+        => StartAsync(TestDatabase.SqliteFile(databasePath), settings, services, port);
+
+    /// <summary>Starts a host on <paramref name="database"/> (another host's, to simulate a replica or a restart).</summary>
+    public static Task<SubAgentHost> StartAsync(
+        TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, int port = 0)
     {
-        databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("mcpsubagent-e2e-").FullName, "app.db");
-        var factory = new Factory(databasePath, settings ?? new Dictionary<string, string?>(), services);
+        var factory = new Factory(database, settings ?? new Dictionary<string, string?>(), services);
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         factory.StartServer();
-        return Task.FromResult(new SubAgentHost(factory, databasePath));
+        return Task.FromResult(new SubAgentHost(factory, database));
     }
 
     public async Task CreateUserAsync(string email, string password)
@@ -54,13 +61,19 @@ internal sealed class SubAgentHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
-    private sealed class Factory(string databasePath, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services)
+    private sealed class Factory(TestDatabase database, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services)
         : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:Default", $"Data Source={databasePath}");
+            builder.UseSetting("Database:Provider", database.Provider);
+            builder.UseSetting("ConnectionStrings:Default", database.ConnectionString);
+            if (database.KeyDirectory is not null)
+            {
+                builder.UseSetting("DataProtection:KeyDirectory", database.KeyDirectory);
+            }
+
             builder.UseSetting("Completions:AllowPrivateNetworkServers", "true");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings)

@@ -39,7 +39,7 @@ internal sealed partial class OpenAIApiHarness : IAsyncDisposable
     public Uri V1 => new(Host.BaseUrl, "v1");
 
     public static async Task<OpenAIApiHarness> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestDatabase? database = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         var downstream = await TestMcpServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
@@ -56,7 +56,7 @@ internal sealed partial class OpenAIApiHarness : IAsyncDisposable
             all[key] = value;
         }
 
-        var host = await SubAgentHost.StartAsync(settings: all, services: services);
+        var host = await SubAgentHost.StartAsync(database ?? TestDatabase.SqliteFile(), all, services);
         return new OpenAIApiHarness(host, llm, downstream);
     }
 

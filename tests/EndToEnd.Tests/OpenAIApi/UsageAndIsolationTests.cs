@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Credentials;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,10 +10,12 @@ namespace McpSubAgent.EndToEnd.Tests.OpenAIApi;
 /// <summary>Token usage per user key, model and day, each caller seeing only their own, and logins kept per user key.</summary>
 public sealed class UsageAndIsolationTests
 {
-    [Fact]
-    public async Task Usage_IsSummedPerModelAndDay_AndEachPersonSeesOnlyTheirOwn()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task Usage_IsSummedPerModelAndDay_AndEachPersonSeesOnlyTheirOwn(string provider)
     {
-        await using var h = await OpenAIApiHarness.StartAsync();
+        await using var h = await OpenAIApiHarness.StartAsync(database: await TestDatabase.CreateAsync(provider));
         var ann = await h.SignInAsync("usage-ann@example.com");
         var ben = await h.SignInAsync("usage-ben@example.com");
         h.Llm.Enqueue(
@@ -60,10 +63,12 @@ public sealed class UsageAndIsolationTests
         Assert.Empty(past["data"]!.AsArray());
     }
 
-    [Fact]
-    public async Task Usage_OfAnApp_ShowsItsEndUsers_AndOneEndUserOnRequest()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task Usage_OfAnApp_ShowsItsEndUsers_AndOneEndUserOnRequest(string provider)
     {
-        await using var h = await OpenAIApiHarness.StartAsync();
+        await using var h = await OpenAIApiHarness.StartAsync(database: await TestDatabase.CreateAsync(provider));
         var (clientId, secret) = await h.AddAppAsync("Usage app");
         var app = await h.AppTokenAsync(clientId, secret);
         var person = await h.SignInAsync("usage-person@example.com");

@@ -1,3 +1,4 @@
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -6,13 +7,17 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace McpSubAgent.EndToEnd.Tests.Operations;
 
 /// <summary>
-/// Both providers' migrations must cover the whole model: a model change without its migration fails here, even where
-/// no SQL Server runs (the SQL Server script is generated without a connection).
+/// Each provider's migrations must cover the whole model: a model change without its migration fails here, even where
+/// no SQL Server runs (the SQL Server script is generated without a connection). SQLite's and PostgreSQL's are applied
+/// to a real empty database.
 /// </summary>
 public sealed class MigrationTests
 {
     private static SqlServerAppDbContext SqlServer() =>
         new(new DbContextOptionsBuilder<SqlServerAppDbContext>().UseSqlServer("Server=unused;Database=unused").UseOpenIddict().Options);
+
+    private static PostgreSqlAppDbContext PostgreSql(string connectionString = "Host=unused;Database=unused") =>
+        new(new DbContextOptionsBuilder<PostgreSqlAppDbContext>().UseNpgsql(connectionString).UseOpenIddict().Options);
 
     private static SqliteAppDbContext Sqlite() =>
         new(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite("Data Source=:memory:").UseOpenIddict().Options);
@@ -29,6 +34,26 @@ public sealed class MigrationTests
     {
         using var db = Sqlite();
         Assert.False(db.Database.HasPendingModelChanges(), "The model has changes without a SQLite migration: add one (see Data/Migrations).");
+    }
+
+    [Fact]
+    public void PostgreSql_MigrationsCoverTheModel()
+    {
+        using var db = PostgreSql();
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes without a PostgreSQL migration: add one (see Data/Migrations).");
+    }
+
+    [Fact]
+    public async Task PostgreSql_MigrationsApplyToAnEmptyDatabase()
+    {
+        var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
+        await using var db = PostgreSql(database.ConnectionString);
+
+        await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, await db.Users.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, await db.AgentTasks.CountAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,11 +15,13 @@ public sealed class AgentTaskDurabilityTests
         ["Tasks:PollInterval"] = "00:00:00.100",
     };
 
-    [Fact]
-    public async Task HostDiesDuringARound_AnotherHostResumes_WithoutRepeatingFinishedToolCalls()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task HostDiesDuringARound_AnotherHostResumes_WithoutRepeatingFinishedToolCalls(string provider)
     {
         await using var harness = await TaskTestHost.StartAsync(ShortLeases,
-            services => services.PostConfigure<AgentTaskOptions>(o => o.ReleaseLeasesOnShutdown = false));
+            services => services.PostConfigure<AgentTaskOptions>(o => o.ReleaseLeasesOnShutdown = false), database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-durable@example.com");
 
         // Round 1 echoes (and is persisted); round 2 calls the slow tool, during which the host dies.
@@ -57,12 +60,14 @@ public sealed class AgentTaskDurabilityTests
         Assert.Equal("slept 3000 ms", harness.Llm.Requests[2].Messages[^1]?["content"]?.ToString());
     }
 
-    [Fact]
-    public async Task TwoHostsOnOneDatabase_ShareTheTasks_AndRunEachOnce()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task TwoHostsOnOneDatabase_ShareTheTasks_AndRunEachOnce(string provider)
     {
         // One user on both hosts: the per-user share of the workers is off, so each host runs two of its tasks at once.
         var settings = new Dictionary<string, string?>(ShortLeases) { ["Tasks:WorkerConcurrency"] = "2", ["Tasks:MaxWorkerSharePerUser"] = "1" };
-        await using var harness = await TaskTestHost.StartAsync(settings);
+        await using var harness = await TaskTestHost.StartAsync(settings, database: await TestDatabase.CreateAsync(provider));
         await using var second = await harness.StartReplicaAsync();
         var client = await harness.SignInAsync("tasks-shared@example.com");
         harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"

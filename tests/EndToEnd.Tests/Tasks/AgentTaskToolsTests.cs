@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,10 +9,12 @@ namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
 public sealed class AgentTaskToolsTests
 {
-    [Fact]
-    public async Task StartAgentTask_PolledToTheEnd_CompletesWithAnswerAndToolResult()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task StartAgentTask_PolledToTheEnd_CompletesWithAnswerAndToolResult(string provider)
     {
-        await using var harness = await TaskTestHost.StartAsync();
+        await using var harness = await TaskTestHost.StartAsync(database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-complete@example.com");
         harness.Llm.Enqueue(
             LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.EchoTool, """{"text":"from the task"}""")),
@@ -84,10 +87,12 @@ public sealed class AgentTaskToolsTests
         }
     }
 
-    [Fact]
-    public async Task CancelAgentTask_DuringSlowTool_StopsTheRunWithinASecond()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task CancelAgentTask_DuringSlowTool_StopsTheRunWithinASecond(string provider)
     {
-        await using var harness = await TaskTestHost.StartAsync();
+        await using var harness = await TaskTestHost.StartAsync(database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-cancel@example.com");
         harness.Llm.Enqueue(
             LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":20000}""")),
@@ -143,10 +148,12 @@ public sealed class AgentTaskToolsTests
         Assert.Equal(id, alicesList.GetProperty("tasks")[0].GetProperty("task_id").GetString());
     }
 
-    [Fact]
-    public async Task ListAgentTasks_ReturnsNewestFirst_FilteredByStatus()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task ListAgentTasks_ReturnsNewestFirst_FilteredByStatus(string provider)
     {
-        await using var harness = await TaskTestHost.StartAsync();
+        await using var harness = await TaskTestHost.StartAsync(database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-list@example.com");
         harness.Llm.Responder = request => request.Messages.Count > 0 && request.Messages[^1]?["content"]?.GetValue<string>() == "wait"
             ? LlmReply.Text("waited") with { DelayBeforeHeaders = TimeSpan.FromSeconds(20) }

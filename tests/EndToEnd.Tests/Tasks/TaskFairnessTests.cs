@@ -1,3 +1,4 @@
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
 
 namespace McpSubAgent.EndToEnd.Tests.Tasks;
@@ -5,15 +6,17 @@ namespace McpSubAgent.EndToEnd.Tests.Tasks;
 /// <summary>One user's stalled or numerous tasks neither starve other users nor hold workers for ever.</summary>
 public sealed class TaskFairnessTests
 {
-    [Fact]
-    public async Task FourStalledTasksOfOneUser_AnotherUsersTaskCompletesPromptly_AndTheDeadlineEndsTheStalledOnes()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task FourStalledTasksOfOneUser_AnotherUsersTaskCompletesPromptly_AndTheDeadlineEndsTheStalledOnes(string provider)
     {
         await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?>
         {
             ["Tasks:WorkerConcurrency"] = "4",
             ["Tasks:PollInterval"] = "00:00:00.100",
             ["Completions:MaxRunDuration"] = "00:00:06",
-        });
+        }, database: await TestDatabase.CreateAsync(provider));
         var stalled = await harness.SignInAsync("fair-stalled@example.com");
         var prompt = await harness.SignInAsync("fair-prompt@example.com");
 

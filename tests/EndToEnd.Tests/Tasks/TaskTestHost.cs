@@ -37,7 +37,8 @@ internal sealed class TaskTestHost : IAsyncDisposable
     public Dictionary<string, string?> Settings { get; }
 
     public static async Task<TaskTestHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestMcpServerOptions? mcpOptions = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestMcpServerOptions? mcpOptions = null,
+        TestDatabase? database = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         var downstream = await TestMcpServer.StartAsync(mcpOptions, TestContext.Current.CancellationToken);
@@ -53,13 +54,13 @@ internal sealed class TaskTestHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var host = await SubAgentHost.StartAsync(settings: all, services: services);
+        var host = await SubAgentHost.StartAsync(database ?? TestDatabase.SqliteFile(), all, services);
         return new TaskTestHost(llm, downstream, host, all);
     }
 
     /// <summary>Another host on the same database (a replica, or the process after a restart).</summary>
     public Task<SubAgentHost> StartReplicaAsync(Action<IServiceCollection>? services = null) =>
-        SubAgentHost.StartAsync(Host.DatabasePath, Settings, services);
+        SubAgentHost.StartAsync(Host.Database, Settings, services);
 
     /// <summary>Creates an account, signs it in through our IdP and connects an MCP client with its access token.</summary>
     public async Task<McpClient> SignInAsync(string email)
