@@ -20,7 +20,7 @@ internal static class DatabaseExtensions
         }
         else if (string.Equals(provider, DatabaseOptions.PostgreSql, StringComparison.OrdinalIgnoreCase))
         {
-            builder.Services.AddDbContext<AppDbContext, PostgreSqlAppDbContext>(o => o.UseNpgsql(connectionString).UseOpenIddict());
+            builder.Services.AddDbContextPool<AppDbContext, PostgreSqlAppDbContext>(o => o.UseNpgsql(connectionString).UseOpenIddict());
         }
         else
         {

@@ -262,6 +262,61 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                     b.ToTable("IdentityProviderKeys", (string)null);
                 });
 
+            modelBuilder.Entity("McpSubAgent.SubAgentServer.Approvals.ToolApproval", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool?>("Approved")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Arguments")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ArgumentsDigest")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("CallId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RoundMessage")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ServerUrl")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ToolName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Used")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("UserKey")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("ToolApprovals", (string)null);
+                });
+
             modelBuilder.Entity("McpSubAgent.SubAgentServer.ChatPage.ChatConversation", b =>
                 {
                     b.Property<string>("Id")
@@ -398,6 +453,8 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerKey", "CreatedAt");
+
+                    b.HasIndex("OwnerKey", "Status");
 
                     b.HasIndex("Status", "LeaseExpiresAt");
 
