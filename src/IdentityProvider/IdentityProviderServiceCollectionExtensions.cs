@@ -29,10 +29,9 @@ public static class IdentityProviderServiceCollectionExtensions
         where TContext : DbContext, IIdentityProviderKeyContext
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<IdentityProviderOptions>().BindConfiguration(IdentityProviderOptions.SectionName).ValidateOnStart();
-        services.AddOptions<PublicOriginOptions>().BindConfiguration("");
+        services.AddOptions<IdentityProviderOptions>().BindConfiguration(IdentityProviderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddPublicOrigin();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<PublicOrigin>();
         services.TryAddSingleton<IdentityProviderKeyStore<TContext>>();
 
         services.AddIdentityCore<AppUser>()

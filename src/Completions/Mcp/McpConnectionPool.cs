@@ -146,6 +146,7 @@ internal sealed partial class McpConnectionPool(
         {
             var client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
             connection = new McpConnection(client, key, challenges, sizeLimit, headers.GetValueOrDefault("Authorization"), timeProvider);
+            connection.WatchCompletion();
             LogConnected(_logger, key.ServerUrl);
             return connection;
         }

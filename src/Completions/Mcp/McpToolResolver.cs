@@ -100,6 +100,21 @@ internal sealed partial class McpToolResolver(
             RejectedAuthorization = refused.Authorization ?? "",
             Challenge = refused.Challenges.LastChallenge,
         };
+        return await ConnectAgainAsync(server, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// After the server dropped the session of <paramref name="broken"/> (it restarted, or expired the session): asks
+    /// the credential port as for a new run and opens a new session.
+    /// </summary>
+    public async Task<ServerOutcome> ReconnectAsync(McpServerSpec server, McpConnection broken, CancellationToken cancellationToken)
+    {
+        var request = new McpCredentialRequest(broken.Key.UserKey, broken.Key.Profile, server.ServerUrl, server.Headers);
+        return await ConnectAgainAsync(server, request, cancellationToken);
+    }
+
+    private async Task<ServerOutcome> ConnectAgainAsync(McpServerSpec server, McpCredentialRequest request, CancellationToken cancellationToken)
+    {
         var credential = await credentials.GetCredentialAsync(request, cancellationToken);
         try
         {
@@ -166,15 +181,12 @@ internal sealed partial class McpToolResolver(
                 var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken);
                 return new ServerOutcome.Connected(connection, tools);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not McpUnauthorizedException
+                && (McpErrors.IsExpected(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)))
             {
-                if (ex is McpUnauthorizedException)
-                {
-                    throw;
-                }
-
                 if (connection is not null)
                 {
+                    connection.MarkBroken();
                     pool.Evict(connection);
                 }
 
@@ -190,12 +202,12 @@ internal sealed partial class McpToolResolver(
                     continue;
                 }
 
-                LogServerUnavailable(logger, server.ServerUrl, ex.Message);
-                return new ServerOutcome.Failed($"Could not reach the MCP server {server.ServerUrl}: {McpErrors.Describe(ex)}");
+                LogServerUnavailable(logger, server.ServerUrl, ex);
+                return new ServerOutcome.Failed($"Could not reach the MCP server {server.ServerUrl}: {McpErrors.Describe(ex, options.Value.IncludeDetailedErrors)}");
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {ServerUrl} is unavailable: {Reason}")]
-    private static partial void LogServerUnavailable(ILogger logger, Uri serverUrl, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {ServerUrl} is unavailable")]
+    private static partial void LogServerUnavailable(ILogger logger, Uri serverUrl, Exception exception);
 }

@@ -11,7 +11,7 @@ namespace McpSubAgent.IdentityProvider.Broker;
 /// The broker's HTTP calls to downstream servers: through the SSRF-guarded client, bounded in time and size, and never
 /// following redirects (a redirect could carry a secret to another host).
 /// </summary>
-internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<BrokerOptions> options)
+internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<BrokerOptions> options, TimeProvider timeProvider)
 {
     public const string HttpClientName = "McpSubAgent.Broker";
     private const int MaxResponseBytes = 256 * 1024;
@@ -58,8 +58,8 @@ internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<
 
     private async Task<(HttpStatusCode Status, byte[]? Body)> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.RequestTimeout);
+        using var deadline = new CancellationTokenSource(options.Value.RequestTimeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             var client = httpClientFactory.CreateClient(HttpClientName);

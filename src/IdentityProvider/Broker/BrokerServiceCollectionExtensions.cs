@@ -28,14 +28,10 @@ public static class BrokerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BrokerOptions>()
             .BindConfiguration(BrokerOptions.SectionName)
-            .Validate(o => o.LoginWebhook.Url is null || !string.IsNullOrEmpty(o.LoginWebhook.Secret),
-                "Broker:LoginWebhook:Secret is required when Broker:LoginWebhook:Url is set: receivers check the signature.")
-            .Validate(o => o.LoginLinkLifetime > TimeSpan.Zero && o.RequestTimeout > TimeSpan.Zero,
-                "Broker:LoginLinkLifetime and Broker:RequestTimeout must be positive.")
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<PublicOriginOptions>().BindConfiguration("");
-        services.TryAddSingleton<PublicOrigin>();
+        services.AddPublicOrigin();
         services.AddHttpContextAccessor();
         services.AddDataProtection();
 

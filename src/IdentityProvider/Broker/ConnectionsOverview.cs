@@ -22,6 +22,7 @@ internal sealed partial class ConnectionsOverview(
     TokenProtector protector,
     IHttpClientFactory httpClientFactory,
     ILoggerFactory loggerFactory,
+    TimeProvider timeProvider,
     ILogger<ConnectionsOverview> logger)
 {
     private static readonly TimeSpan ToolListTimeout = TimeSpan.FromSeconds(5);
@@ -67,7 +68,7 @@ internal sealed partial class ConnectionsOverview(
             catch (DownstreamAuthorizationException ex)
             {
                 // The tokens are deleted here all the same; the server's copy expires on its own.
-                LogRevocationFailed(logger, new Uri(connection.ServerUrl), ex.Message);
+                LogRevocationFailed(logger, new Uri(connection.ServerUrl), ex);
             }
         }
 
@@ -96,17 +97,19 @@ internal sealed partial class ConnectionsOverview(
             var tools = await ListToolsAsync(serverUrl, authorization, cancellationToken);
             return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, tools, null, null);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (McpErrors.IsExpected(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            LogToolListFailed(logger, serverUrl, ex);
+            var reason = ex is OperationCanceledException ? "the server did not answer in time" : McpErrors.Describe(ex, includeDetails: false);
             return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, null,
-                $"The tools could not be listed: {McpErrors.Describe(ex)}", null);
+                $"The tools could not be listed: {reason}", null);
         }
     }
 
     private async Task<IReadOnlyList<string>> ListToolsAsync(Uri serverUrl, string? authorization, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ToolListTimeout);
+        using var deadline = new CancellationTokenSource(ToolListTimeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var headers = new Dictionary<string, string>();
         if (authorization is not null)
         {
@@ -130,6 +133,9 @@ internal sealed partial class ConnectionsOverview(
         return [.. tools.Select(t => t.Name).Order(StringComparer.Ordinal)];
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the tokens of {ServerUrl} at the server failed: {Reason}")]
-    private static partial void LogRevocationFailed(ILogger logger, Uri serverUrl, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the tokens of {ServerUrl} at the server failed")]
+    private static partial void LogRevocationFailed(ILogger logger, Uri serverUrl, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listing the tools of {ServerUrl} for the connections page failed")]
+    private static partial void LogToolListFailed(ILogger logger, Uri serverUrl, Exception exception);
 }

@@ -48,12 +48,15 @@ public sealed class ClientRegistrationOptions
     public int MetadataDocumentMaxBytes { get; set; } = 64 * 1024;
 
     /// <summary>How long fetching one client ID metadata document (connect, headers and body) may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MetadataDocumentTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest a fetched metadata document is reused, whatever its <c>Cache-Control: max-age</c> says.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan MetadataDocumentMaxCacheDuration { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a fetched metadata document is reused when its response carries no <c>Cache-Control</c> lifetime.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan MetadataDocumentDefaultCacheDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>

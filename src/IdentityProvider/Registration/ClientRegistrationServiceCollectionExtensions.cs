@@ -22,9 +22,6 @@ public static class ClientRegistrationServiceCollectionExtensions
         services.AddOptions<ClientRegistrationOptions>()
             .BindConfiguration(ClientRegistrationOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.MetadataDocumentTimeout > TimeSpan.Zero, "IdentityProvider:Registration:MetadataDocumentTimeout must be positive.")
-            .Validate(o => o.MetadataDocumentDefaultCacheDuration >= TimeSpan.Zero && o.MetadataDocumentMaxCacheDuration >= TimeSpan.Zero,
-                "IdentityProvider:Registration:MetadataDocument*CacheDuration must not be negative.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);

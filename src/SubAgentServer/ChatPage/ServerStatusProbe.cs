@@ -8,15 +8,15 @@ namespace McpSubAgent.SubAgentServer.ChatPage;
 /// Finds a server's status for a person as a run would: through the engine's resolver, so the same SSRF guard,
 /// credential port (the login broker, which hands out a fresh login link when one is needed) and connection pool apply.
 /// </summary>
-internal sealed partial class ServerStatusProbe(McpToolResolver resolver, ILogger<ServerStatusProbe> logger)
+internal sealed partial class ServerStatusProbe(McpToolResolver resolver, TimeProvider timeProvider, ILogger<ServerStatusProbe> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public async Task<ServerStatusView> ProbeAsync(ChatServer server, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        using var deadline = new CancellationTokenSource(Timeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             var request = ChatCompletionRequestParser.Parse(new JsonObject
