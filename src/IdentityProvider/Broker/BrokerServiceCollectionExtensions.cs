@@ -42,7 +42,7 @@ public static class BrokerServiceCollectionExtensions
                 var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
                 if (!sp.GetRequiredService<IOptions<CompletionsOptions>>().Value.AllowPrivateNetworkServers)
                 {
-                    handler.ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync;
+                    handler.ConnectCallback = PublicAddressGuard.ConnectAsync;
                 }
 
                 return handler;

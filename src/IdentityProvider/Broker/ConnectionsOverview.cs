@@ -6,7 +6,6 @@ using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using ModelContextProtocol.Client;
 
 namespace McpSubAgent.IdentityProvider.Broker;
 
@@ -20,9 +19,7 @@ internal sealed partial class ConnectionsOverview(
     DownstreamCredentials credentials,
     DownstreamTokenClient tokenClient,
     TokenProtector protector,
-    IHttpClientFactory httpClientFactory,
-    ILoggerFactory loggerFactory,
-    TimeProvider timeProvider,
+    McpServerProbe probe,
     ILogger<ConnectionsOverview> logger)
 {
     private static readonly TimeSpan ToolListTimeout = TimeSpan.FromSeconds(5);
@@ -94,43 +91,17 @@ internal sealed partial class ConnectionsOverview(
         var authorization = ((McpCredential.Ready)credential).Authorization;
         try
         {
-            var tools = await ListToolsAsync(serverUrl, authorization, cancellationToken);
-            return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, tools, null, null);
+            // The engine's SSRF guard applies: the page must reach no more than a run could.
+            var tools = await probe.ListToolsAsync(serverUrl, authorization, ToolListTimeout, cancellationToken);
+            return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt,
+                [.. tools.Select(t => t.Name).Order(StringComparer.Ordinal)], null, null);
         }
-        catch (Exception ex) when (McpErrors.IsExpected(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (McpServerUnavailableException ex)
         {
             LogToolListFailed(logger, serverUrl, ex);
-            var reason = ex is OperationCanceledException ? "the server did not answer in time" : McpErrors.Describe(ex, includeDetails: false);
             return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, null,
-                $"The tools could not be listed: {reason}", null);
+                $"The tools could not be listed: {ex.Message}", null);
         }
-    }
-
-    private async Task<IReadOnlyList<string>> ListToolsAsync(Uri serverUrl, string? authorization, CancellationToken cancellationToken)
-    {
-        using var deadline = new CancellationTokenSource(ToolListTimeout, timeProvider);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var headers = new Dictionary<string, string>();
-        if (authorization is not null)
-        {
-            headers["Authorization"] = authorization;
-        }
-
-        // The engine's SSRF-guarded client: the page must reach no more than a run could.
-        var transport = new HttpClientTransport(
-            new HttpClientTransportOptions
-            {
-                Endpoint = serverUrl,
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = headers,
-                ConnectionTimeout = ToolListTimeout,
-            },
-            httpClientFactory.CreateClient(McpConnectionPool.HttpClientName),
-            loggerFactory,
-            ownsHttpClient: true);
-        await using var client = await McpClient.CreateAsync(transport, loggerFactory: loggerFactory, cancellationToken: timeout.Token);
-        var tools = await client.ListToolsAsync(cancellationToken: timeout.Token);
-        return [.. tools.Select(t => t.Name).Order(StringComparer.Ordinal)];
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the tokens of {ServerUrl} at the server failed")]

@@ -166,7 +166,7 @@ internal sealed partial class ClientMetadataDocumentResolver(
     private static bool IsNonPublicAddress(Uri url) =>
         url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
         && IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out var address)
-        && !ServerUrlGuard.IsPublic(address);
+        && !PublicAddressGuard.IsPublic(address);
 
     // Client ids and documents come from anyone: control characters would let them forge log lines.
     private static string Printable(string? value) =>

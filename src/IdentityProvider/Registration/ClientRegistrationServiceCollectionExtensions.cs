@@ -46,7 +46,7 @@ public static class ClientRegistrationServiceCollectionExtensions
                 };
                 if (!sp.GetRequiredService<IOptions<ClientRegistrationOptions>>().Value.AllowLoopbackMetadataDocuments)
                 {
-                    handler.ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync;
+                    handler.ConnectCallback = PublicAddressGuard.ConnectAsync;
                 }
 
                 return handler;

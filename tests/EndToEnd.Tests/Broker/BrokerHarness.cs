@@ -44,7 +44,8 @@ internal sealed class BrokerHarness : IAsyncDisposable
     public static async Task<BrokerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? mainSettings = null,
         IReadOnlyDictionary<string, string?>? downstreamSettings = null,
-        Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null)
+        Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null,
+        Action<IServiceCollection>? mainServices = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = CallTheDownstreamToolOnce;
@@ -59,7 +60,8 @@ internal sealed class BrokerHarness : IAsyncDisposable
             ["OPENAI_API_KEY"] = "sk-upstream-test",
             ["Completions:DefaultModel"] = "fake-model",
         }, mainSettings);
-        var main = await SubAgentHost.StartAsync(settings: Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)));
+        var main = await SubAgentHost.StartAsync(
+            settings: Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)), services: mainServices);
         return new BrokerHarness(main, downstream, llm);
     }
 
