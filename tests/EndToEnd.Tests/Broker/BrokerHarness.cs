@@ -41,6 +41,7 @@ internal sealed class BrokerHarness : IAsyncDisposable
     /// <param name="mainSettings">Settings of the main server.</param>
     /// <param name="downstreamSettings">Settings of the downstream server.</param>
     /// <param name="mainSettingsFor">More settings of the main server that depend on the running downstream.</param>
+    /// <param name="mainServices">Replaces services of the main server (a clock, for example).</param>
     public static async Task<BrokerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? mainSettings = null,
         IReadOnlyDictionary<string, string?>? downstreamSettings = null,
