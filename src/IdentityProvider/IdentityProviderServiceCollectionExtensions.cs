@@ -2,7 +2,7 @@ using McpSubAgent.IdentityProvider.Accounts;
 using Microsoft.AspNetCore;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using McpSubAgent.IdentityProvider.Server;
 using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Identity;

@@ -37,7 +37,7 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 yield return new ToolCallStarted(info);
-                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
+                var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken).ConfigureAwait(false);
                 toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
                 if (markdown)
                 {

@@ -81,12 +81,13 @@ public sealed partial class McpCompletionsEngine
         var maxDuration = _options.Value.MaxRunDuration;
         using var deadline = new CancellationTokenSource(maxDuration, _timeProvider);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        await using var events = RunCoreAsync(request, context, upstream, run.Token).GetAsyncEnumerator(run.Token);
+        var events = RunCoreAsync(request, context, upstream, run.Token).GetAsyncEnumerator(run.Token);
+        await using var disposeEvents = events.ConfigureAwait(false);
         while (true)
         {
             try
             {
-                if (!await events.MoveNextAsync())
+                if (!await events.MoveNextAsync().ConfigureAwait(false))
                 {
                     yield break;
                 }
@@ -128,7 +129,7 @@ public sealed partial class McpCompletionsEngine
         try
         {
             var resolved = request.HasMcpServers
-                ? await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken)
+                ? await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken).ConfigureAwait(false)
                 : new ResolvedMcpServers([], [], []);
 
             var waitForLogin = context.WaitForLogin ?? request.WaitForLogin;
@@ -137,9 +138,9 @@ public sealed partial class McpCompletionsEngine
                 // The person gets the links now and the run goes on once they have logged in.
                 yield return new ContentDelta(MarkdownRenderer.WaitingForLogin(resolved.LoginLinks, waitForLogin.Value), FromModel: false);
                 yield return new LoginPending(resolved.LoginLinks, waitForLogin.Value);
-                if (await _resolver.WaitForLoginsAsync(request, resolved.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken))
+                if (await _resolver.WaitForLoginsAsync(request, resolved.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken).ConfigureAwait(false))
                 {
-                    resolved = await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken);
+                    resolved = await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -163,7 +164,7 @@ public sealed partial class McpCompletionsEngine
             if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
             {
                 var resumed = new List<JsonObject>();
-                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken))
+                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                 {
                     yield return e;
                 }
@@ -198,8 +199,8 @@ public sealed partial class McpCompletionsEngine
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token);
-                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token);
+                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token).ConfigureAwait(false);
+                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (callTimer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
@@ -222,7 +223,7 @@ public sealed partial class McpCompletionsEngine
 
                 var answer = new UpstreamRound();
                 var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
-                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken))
+                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken).ConfigureAwait(false))
                 {
                     yield return new ContentDelta(text, FromModel: true);
                 }
@@ -284,9 +285,9 @@ public sealed partial class McpCompletionsEngine
                 var results = new Dictionary<string, ToolExecution>();
                 while (pending.Count > 0)
                 {
-                    var finished = await Task.WhenAny(pending);
+                    var finished = await Task.WhenAny(pending).ConfigureAwait(false);
                     pending.Remove(finished);
-                    var execution = await finished;
+                    var execution = await finished.ConfigureAwait(false);
                     results[execution.Call.Id] = execution;
                     toolReports.Add(new ToolCallReport(execution.Call.ToolName, execution.Call.ServerUrl, round, execution.Status, execution.Duration));
                     if (markdown)
@@ -341,7 +342,7 @@ public sealed partial class McpCompletionsEngine
 
             _metrics.RunEnded(final, model, _timeProvider.GetElapsedTime(started));
             await ReportAsync(new CompletionRunReport(runId, context.UserKey, profile, model, final, roundUsage, totalUsage,
-                toolReports, _timeProvider.GetElapsedTime(started)));
+                toolReports, _timeProvider.GetElapsedTime(started))).ConfigureAwait(false);
         }
     }
 
@@ -375,7 +376,7 @@ public sealed partial class McpCompletionsEngine
         {
             try
             {
-                await observer.OnRunCompletedAsync(report, CancellationToken.None);
+                await observer.OnRunCompletedAsync(report, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -36,7 +36,7 @@ internal sealed partial class McpToolExecutor(
         activity?.SetTag("gen_ai.tool.name", call.ToolName);
         activity?.SetTag("gen_ai.tool.call.id", call.Id);
         activity?.SetTag("server.address", call.ServerUrl.Host);
-        var execution = await RunAsync(tool, call, cancellationToken);
+        var execution = await RunAsync(tool, call, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("mcpsubagent.tool_call.status", execution.Status.ToString());
         if (execution.Status != ToolCallStatus.Succeeded)
         {
@@ -70,7 +70,7 @@ internal sealed partial class McpToolExecutor(
             var connection = tool.Connection;
             try
             {
-                result = await connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+                result = await connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when ((IsRefusal(ex, connection) || McpErrors.IsSessionGone(ex)) && !cancellationToken.IsCancellationRequested)
             {
@@ -80,14 +80,14 @@ internal sealed partial class McpToolExecutor(
                 connection.MarkBroken();
                 pool.Evict(connection);
                 var outcome = refused
-                    ? await resolver.ReauthorizeAsync(tool.Server, connection, timeout.Token)
-                    : await resolver.ReconnectAsync(tool.Server, connection, timeout.Token);
+                    ? await resolver.ReauthorizeAsync(tool.Server, connection, timeout.Token).ConfigureAwait(false)
+                    : await resolver.ReconnectAsync(tool.Server, connection, timeout.Token).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case McpToolResolver.ServerOutcome.Connected renewed:
                         tool.Session.Replace(renewed.Connection);
                         oversize = renewed.Connection.WatchResponseSize();
-                        result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+                        result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token).ConfigureAwait(false);
                         break;
                     case McpToolResolver.ServerOutcome.NeedsLogin login:
                         return Failed(ToolCallStatus.Failed,

@@ -62,7 +62,7 @@ internal sealed class McpConnection(
             return _tools!;
         }
 
-        await _toolsLock.WaitAsync(cancellationToken);
+        await _toolsLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (IsFresh(cacheDuration))
@@ -72,7 +72,7 @@ internal sealed class McpConnection(
 
             // Cleared before listing: a change notified while listing marks the new list stale again.
             _toolsStale = false;
-            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _tools = tools.Select(t => t.ProtocolTool).ToArray();
             _toolsListedAt = timeProvider.GetTimestamp();
             return _tools;
@@ -91,7 +91,7 @@ internal sealed class McpConnection(
             Name = toolName,
             Arguments = arguments.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, CompletionsJsonContext.Default.JsonNode)),
         };
-        return await client.CallToolAsync(request, cancellationToken);
+        return await client.CallToolAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

@@ -33,9 +33,9 @@ internal sealed partial class McpToolResolver(
         var servers = request.McpServers;
 
         // Refuse forbidden URLs before touching any server, so a bad request has no side effects.
-        await Task.WhenAll(servers.Select((s, i) => guard.EnsureAllowedAsync(s.ServerUrl, $"tools[{i}].server_url", cancellationToken)));
+        await Task.WhenAll(servers.Select((s, i) => guard.EnsureAllowedAsync(s.ServerUrl, $"tools[{i}].server_url", cancellationToken))).ConfigureAwait(false);
 
-        var outcomes = await Task.WhenAll(servers.Select(s => ResolveServerAsync(s, userKey, profile, cancellationToken)));
+        var outcomes = await Task.WhenAll(servers.Select(s => ResolveServerAsync(s, userKey, profile, cancellationToken))).ConfigureAwait(false);
 
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tool in request.CallerTools.OfType<System.Text.Json.Nodes.JsonObject>())
@@ -85,7 +85,7 @@ internal sealed partial class McpToolResolver(
             var server = request.McpServers.First(s => s.ServerUrl == login.ServerUrl);
             return credentials.WaitForLoginAsync(new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers), timeout, cancellationToken).AsTask();
         });
-        var completed = await Task.WhenAll(waits);
+        var completed = await Task.WhenAll(waits).ConfigureAwait(false);
         return completed.All(done => done);
     }
 
@@ -100,7 +100,7 @@ internal sealed partial class McpToolResolver(
             RejectedAuthorization = refused.Authorization ?? "",
             Challenge = refused.Challenges.LastChallenge,
         };
-        return await ConnectAgainAsync(server, request, cancellationToken);
+        return await ConnectAgainAsync(server, request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -110,15 +110,15 @@ internal sealed partial class McpToolResolver(
     public async Task<ServerOutcome> ReconnectAsync(McpServerSpec server, McpConnection broken, CancellationToken cancellationToken)
     {
         var request = new McpCredentialRequest(broken.Key.UserKey, broken.Key.Profile, server.ServerUrl, server.Headers);
-        return await ConnectAgainAsync(server, request, cancellationToken);
+        return await ConnectAgainAsync(server, request, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ServerOutcome> ConnectAgainAsync(McpServerSpec server, McpCredentialRequest request, CancellationToken cancellationToken)
     {
-        var credential = await credentials.GetCredentialAsync(request, cancellationToken);
+        var credential = await credentials.GetCredentialAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ConnectAsync(server, credential, request, cancellationToken);
+            return await ConnectAsync(server, credential, request, cancellationToken).ConfigureAwait(false);
         }
         catch (McpUnauthorizedException again)
         {
@@ -130,10 +130,10 @@ internal sealed partial class McpToolResolver(
         McpServerSpec server, string userKey, string? profile, CancellationToken cancellationToken)
     {
         var credentialRequest = new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers);
-        var credential = await credentials.GetCredentialAsync(credentialRequest, cancellationToken);
+        var credential = await credentials.GetCredentialAsync(credentialRequest, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ConnectAsync(server, credential, credentialRequest, cancellationToken);
+            return await ConnectAsync(server, credential, credentialRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (McpUnauthorizedException unauthorized)
         {
@@ -142,10 +142,10 @@ internal sealed partial class McpToolResolver(
             {
                 RejectedAuthorization = (credential as McpCredential.Ready)?.Authorization ?? "",
                 Challenge = unauthorized.Challenge,
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await ConnectAsync(server, retry, credentialRequest, cancellationToken);
+                return await ConnectAsync(server, retry, credentialRequest, cancellationToken).ConfigureAwait(false);
             }
             catch (McpUnauthorizedException again)
             {
@@ -177,8 +177,8 @@ internal sealed partial class McpToolResolver(
             McpConnection? connection = null;
             try
             {
-                connection = await pool.GetAsync(key, headers, cancellationToken);
-                var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken);
+                connection = await pool.GetAsync(key, headers, cancellationToken).ConfigureAwait(false);
+                var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken).ConfigureAwait(false);
                 return new ServerOutcome.Connected(connection, tools);
             }
             catch (Exception ex) when (ex is not McpUnauthorizedException

@@ -32,7 +32,7 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(serverUrl.IdnHost, cancellationToken);
+                addresses = await Dns.GetHostAddressesAsync(serverUrl.IdnHost, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException)
             {
