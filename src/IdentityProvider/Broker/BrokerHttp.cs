@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using Microsoft.Extensions.Options;
 
@@ -64,26 +65,8 @@ internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<
         {
             var client = httpClientFactory.CreateClient(HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (response.Content.Headers.ContentLength > MaxResponseBytes)
-            {
-                return (response.StatusCode, null);
-            }
-
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                if (buffer.Length + read > MaxResponseBytes)
-                {
-                    return (response.StatusCode, null);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return (response.StatusCode, buffer.ToArray());
+            return (response.StatusCode, await BoundedBody.ReadAsync(stream, MaxResponseBytes, response.Content.Headers.ContentLength, timeout.Token));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using McpSubAgent.Completions.Limits;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -40,12 +41,8 @@ internal sealed partial class ClientMetadataDocumentFetcher(
             }
 
             var maxBytes = settings.MetadataDocumentMaxBytes;
-            byte[]? body = null;
-            if (response.Content.Headers.ContentLength is not { } length || length <= maxBytes)
-            {
-                await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-                body = await BoundedBody.ReadAsync(stream, maxBytes, linked.Token);
-            }
+            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            var body = await BoundedBody.ReadAsync(stream, maxBytes, response.Content.Headers.ContentLength, linked.Token);
 
             if (body is null)
             {

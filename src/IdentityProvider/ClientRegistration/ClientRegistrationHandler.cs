@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.IdentityProvider.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,9 +39,7 @@ internal sealed partial class ClientRegistrationHandler(
 
         var cancellationToken = context.RequestAborted;
         context.Response.Headers.CacheControl = "no-store";
-        var body = context.Request.ContentLength > settings.MaxBodyBytes
-            ? null
-            : await BoundedBody.ReadAsync(context.Request.Body, settings.MaxBodyBytes, cancellationToken);
+        var body = await BoundedBody.ReadAsync(context.Request.Body, settings.MaxBodyBytes, context.Request.ContentLength, cancellationToken);
         if (body is null)
         {
             return Error(StatusCodes.Status413PayloadTooLarge, ClientRegistrationError.InvalidClientMetadata,
