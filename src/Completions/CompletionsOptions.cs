@@ -31,6 +31,13 @@ public sealed class CompletionsOptions
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
     public TimeSpan ApprovalLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Whether the model and the answer are told the exception message of a failed MCP call (a transport error, an
+    /// unreadable reply) besides what happened. Off by default: those messages name internal addresses and response
+    /// bodies; the server's own JSON-RPC error messages and tool results are always passed on. Turn on to debug.
+    /// </summary>
+    public bool IncludeDetailedErrors { get; set; }
+
     /// <summary>How long one MCP tool call may take before it fails with a timeout the model sees.</summary>
     public TimeSpan ToolCallTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -11,7 +11,7 @@ namespace McpSubAgent.Completions;
 /// rendered, by DOMPurify on the chat page), so they keep their characters. (The encoder still writes characters
 /// outside the Basic Multilingual Plane, such as emoji, as surrogate escapes.)
 /// </summary>
-internal static class ReadableJson
+public static class ReadableJson
 {
     /// <summary>Compact, for response bodies.</summary>
     public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

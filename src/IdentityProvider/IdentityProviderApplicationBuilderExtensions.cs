@@ -1,5 +1,5 @@
 using McpSubAgent.IdentityProvider.Hosting;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using McpSubAgent.IdentityProvider.Server;
 using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Builder;

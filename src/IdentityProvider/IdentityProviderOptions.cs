@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace McpSubAgent.IdentityProvider;
 
 /// <summary>Settings of the authorization server (configuration section <c>IdentityProvider</c>).</summary>
@@ -6,15 +8,19 @@ public sealed class IdentityProviderOptions
     public const string SectionName = "IdentityProvider";
 
     /// <summary>How long an access token is valid.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a refresh token is valid (each use returns a new one and ends the old one).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How long an authorization code is valid.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often expired and revoked tokens and authorizations are removed from the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>

@@ -2,7 +2,7 @@ using McpSubAgent.IdentityProvider.Accounts;
 using Microsoft.AspNetCore;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using McpSubAgent.IdentityProvider.Server;
 using McpSubAgent.IdentityProvider.Throttling;
 using Microsoft.AspNetCore.Identity;
@@ -29,10 +29,9 @@ public static class IdentityProviderServiceCollectionExtensions
         where TContext : DbContext, IIdentityProviderKeyContext
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<IdentityProviderOptions>().BindConfiguration(IdentityProviderOptions.SectionName).ValidateOnStart();
-        services.AddOptions<PublicOriginOptions>().BindConfiguration("");
+        services.AddOptions<IdentityProviderOptions>().BindConfiguration(IdentityProviderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddPublicOrigin();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<PublicOrigin>();
         services.TryAddSingleton<IdentityProviderKeyStore<TContext>>();
 
         services.AddIdentityCore<AppUser>()

@@ -28,7 +28,16 @@ public sealed class StaticCredentialProvider(IOptions<CompletionsOptions> option
         return ValueTask.FromResult(configured is null ? McpCredential.Anonymous : new McpCredential.Ready(configured));
     }
 
-    /// <summary>The <c>Authorization</c> value configured for a server in <see cref="CompletionsOptions.ServerCredentials"/>, if any.</summary>
-    internal static string? ConfiguredFor(CompletionsOptions options, Uri serverUrl) =>
-        options.ServerCredentials.FirstOrDefault(c => Uri.TryCreate(c.ServerUrl, UriKind.Absolute, out var url) && url == serverUrl)?.Authorization;
+    /// <summary>
+    /// The <c>Authorization</c> value configured for a server in <see cref="CompletionsOptions.ServerCredentials"/>, if
+    /// any: for credential providers of hosts that serve these fixed values before their own.
+    /// </summary>
+    /// <param name="options">The engine's settings.</param>
+    /// <param name="serverUrl">The MCP server URL, compared exactly with each configured one.</param>
+    /// <returns>The configured value, or null.</returns>
+    public static string? ConfiguredFor(CompletionsOptions options, Uri serverUrl)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.ServerCredentials.FirstOrDefault(c => Uri.TryCreate(c.ServerUrl, UriKind.Absolute, out var url) && url == serverUrl)?.Authorization;
+    }
 }

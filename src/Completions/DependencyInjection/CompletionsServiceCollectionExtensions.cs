@@ -47,7 +47,7 @@ public static class CompletionsServiceCollectionExtensions
                 var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
                 if (!sp.GetRequiredService<IOptions<CompletionsOptions>>().Value.AllowPrivateNetworkServers)
                 {
-                    handler.ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync;
+                    handler.ConnectCallback = PublicAddressGuard.ConnectAsync;
                 }
 
                 return handler;
@@ -73,6 +73,11 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
             sp.GetRequiredService<CompletionsMetrics>()));
+        services.TryAddSingleton(sp => new McpServerProbe(
+            sp.GetRequiredService<McpToolResolver>(),
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<McpCompletionsHandler>();
         return services;
     }

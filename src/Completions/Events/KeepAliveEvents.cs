@@ -17,17 +17,18 @@ public static class KeepAliveEvents
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        await using var disposeEnumerator = enumerator.ConfigureAwait(false);
         while (true)
         {
             var next = enumerator.MoveNextAsync().AsTask();
             var silentSince = timeProvider.GetTimestamp();
-            while (!await FinishesWithinAsync(next, interval, timeProvider, cancellationToken))
+            while (!await FinishesWithinAsync(next, interval, timeProvider, cancellationToken).ConfigureAwait(false))
             {
                 yield return new KeepAlive(timeProvider.GetElapsedTime(silentSince));
             }
 
-            if (!await next)
+            if (!await next.ConfigureAwait(false))
             {
                 yield break;
             }

@@ -59,7 +59,8 @@ internal sealed class ResponseSizeLimitHandler(HttpMessageHandler inner, long li
 
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
         {
-            await using var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+            var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var disposeSource = source.ConfigureAwait(false);
             await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
         }
 

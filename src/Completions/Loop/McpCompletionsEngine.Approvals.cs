@@ -43,7 +43,7 @@ public sealed partial class McpCompletionsEngine
                 PageUrl = context.ApprovalPages is { } pages ? new Uri(pages, id) : null,
             };
         }).ToList();
-        await _approvals.AddAsync(approvals, cancellationToken);
+        await _approvals.AddAsync(approvals, cancellationToken).ConfigureAwait(false);
         return approvals;
     }
 
@@ -94,7 +94,7 @@ public sealed partial class McpCompletionsEngine
                 continue;
             }
 
-            var approval = await _approvals.FindAsync(id, cancellationToken);
+            var approval = await _approvals.FindAsync(id, cancellationToken).ConfigureAwait(false);
             var problem = approval switch
             {
                 null => "is unknown or has expired",
@@ -122,7 +122,7 @@ public sealed partial class McpCompletionsEngine
         // Only now, with every answer checked, are they used up: one failed check leaves all of them for a corrected request.
         foreach (var approval in approvals)
         {
-            if (!await _approvals.TryUseAsync(approval.Id, cancellationToken))
+            if (!await _approvals.TryUseAsync(approval.Id, cancellationToken).ConfigureAwait(false))
             {
                 throw ApprovalRefused($"The approval {approval.Id} was already used.", at);
             }
@@ -180,14 +180,14 @@ public sealed partial class McpCompletionsEngine
             var current = new List<McpToolApproval?>();
             foreach (var approval in approvals)
             {
-                current.Add(await _approvals.FindAsync(approval.Id, cancellationToken));
+                current.Add(await _approvals.FindAsync(approval.Id, cancellationToken).ConfigureAwait(false));
             }
 
             if (current.All(a => a is { Approved: not null }))
             {
                 foreach (var approval in approvals)
                 {
-                    if (!await _approvals.TryUseAsync(approval.Id, cancellationToken))
+                    if (!await _approvals.TryUseAsync(approval.Id, cancellationToken).ConfigureAwait(false))
                     {
                         return null;
                     }
@@ -203,7 +203,7 @@ public sealed partial class McpCompletionsEngine
             }
 
             // The decision may be made on another replica: the store is the one place that knows.
-            await Task.Delay(left < ApprovalPollInterval ? left : ApprovalPollInterval, _timeProvider, cancellationToken);
+            await Task.Delay(left < ApprovalPollInterval ? left : ApprovalPollInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -281,7 +281,7 @@ public sealed partial class McpCompletionsEngine
                 continue;
             }
 
-            await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken))
+            await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken).ConfigureAwait(false))
             {
                 yield return e;
             }

@@ -31,7 +31,7 @@ public sealed partial class McpCompletionsEngine
             var info = new ToolCallInfo(toolCall.Id, toolCall.FunctionName, tool?.Tool.Name ?? toolCall.FunctionName, serverUrl, toolCall.Arguments, interrupted.Round);
             if (tool is not null && IsSafeToRepeat(tool))
             {
-                await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken))
+                await foreach (var e in RunOneAsync(tool, info, markdown, appended, toolReports, parent, cancellationToken).ConfigureAwait(false))
                 {
                     yield return e;
                 }
@@ -64,7 +64,7 @@ public sealed partial class McpCompletionsEngine
         }
 
         yield return new ToolCallStarted(info);
-        var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken);
+        var execution = await _executor.ExecuteAsync(tool, info, parent, cancellationToken).ConfigureAwait(false);
         toolReports.Add(new ToolCallReport(info.ToolName, info.ServerUrl, info.Round, execution.Status, execution.Duration));
         if (markdown)
         {

@@ -16,7 +16,7 @@ public sealed partial class McpCompletionsEngine
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            return await upstream.SendAsync(body, attempt.Token);
+            return await upstream.SendAsync(body, attempt.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -85,12 +85,13 @@ public sealed partial class McpCompletionsEngine
         var maxDuration = _options.Value.MaxRunDuration;
         using var deadline = new CancellationTokenSource(maxDuration, _timeProvider);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        await using var events = RunCoreAsync(request, context, upstream, run.Token).GetAsyncEnumerator(run.Token);
+        var events = RunCoreAsync(request, context, upstream, run.Token).GetAsyncEnumerator(run.Token);
+        await using var disposeEvents = events.ConfigureAwait(false);
         while (true)
         {
             try
             {
-                if (!await events.MoveNextAsync())
+                if (!await events.MoveNextAsync().ConfigureAwait(false))
                 {
                     yield break;
                 }
@@ -132,7 +133,7 @@ public sealed partial class McpCompletionsEngine
         try
         {
             var resolved = request.HasMcpServers
-                ? await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken)
+                ? await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken).ConfigureAwait(false)
                 : new ResolvedMcpServers([], [], []);
 
             var waitForLogin = context.WaitForLogin ?? request.WaitForLogin;
@@ -141,9 +142,9 @@ public sealed partial class McpCompletionsEngine
                 // The person gets the links now and the run goes on once they have logged in.
                 yield return new ContentDelta(MarkdownRenderer.WaitingForLogin(resolved.LoginLinks, waitForLogin.Value), FromModel: false);
                 yield return new LoginPending(resolved.LoginLinks, waitForLogin.Value);
-                if (await _resolver.WaitForLoginsAsync(request, resolved.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken))
+                if (await _resolver.WaitForLoginsAsync(request, resolved.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken).ConfigureAwait(false))
                 {
-                    resolved = await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken);
+                    resolved = await _resolver.ResolveAsync(request, context.UserKey, profile, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -161,7 +162,7 @@ public sealed partial class McpCompletionsEngine
             var messages = (JsonArray)request.Messages.DeepClone();
 
             // Answers to held calls are checked before the run starts, so that a refused approval is an error status.
-            var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken);
+            var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
 
             yield return new RunStarted(runId);
 
@@ -176,7 +177,7 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 List<JsonObject> appended = [approved.Assistant];
-                await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, runActivity?.Context ?? default, cancellationToken))
+                await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                 {
                     yield return e;
                 }
@@ -191,7 +192,7 @@ public sealed partial class McpCompletionsEngine
             else if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
             {
                 var resumed = new List<JsonObject>();
-                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken))
+                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                 {
                     yield return e;
                 }
@@ -226,8 +227,8 @@ public sealed partial class McpCompletionsEngine
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token);
-                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token);
+                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token).ConfigureAwait(false);
+                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (callTimer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
@@ -250,7 +251,7 @@ public sealed partial class McpCompletionsEngine
 
                 var answer = new UpstreamRound();
                 var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
-                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken))
+                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken).ConfigureAwait(false))
                 {
                     yield return new ContentDelta(text, FromModel: true);
                 }
@@ -284,7 +285,7 @@ public sealed partial class McpCompletionsEngine
                 if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
                 {
                     // The whole round waits: its other calls run with the approved ones, once the answers come.
-                    var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken);
+                    var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken).ConfigureAwait(false);
                     foreach (var approval in approvals)
                     {
                         // Shown in text mode too: the person must see what they are asked to approve.
@@ -298,12 +299,12 @@ public sealed partial class McpCompletionsEngine
                     {
                         yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(pageWait), FromModel: false);
                         yield return new ApprovalPending(approvals, pageWait);
-                        if (await WaitForDecisionsAsync(approvals, pageWait, cancellationToken) is { } decisions)
+                        if (await WaitForDecisionsAsync(approvals, pageWait, cancellationToken).ConfigureAwait(false) is { } decisions)
                         {
                             var decided = new ApprovedRound(round, messages.Count, assistant, Plan(assistant, decisions, toolsByName, [], "messages"));
                             List<JsonObject> approvedMessages = [assistant];
                             yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
-                            await foreach (var e in RunApprovedRoundAsync(decided, toolsByName, markdown, approvedMessages, toolReports, roundActivity?.Context ?? default, cancellationToken))
+                            await foreach (var e in RunApprovedRoundAsync(decided, toolsByName, markdown, approvedMessages, toolReports, roundActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                             {
                                 yield return e;
                             }
@@ -363,9 +364,9 @@ public sealed partial class McpCompletionsEngine
                 var results = new Dictionary<string, ToolExecution>();
                 while (pending.Count > 0)
                 {
-                    var finished = await Task.WhenAny(pending);
+                    var finished = await Task.WhenAny(pending).ConfigureAwait(false);
                     pending.Remove(finished);
-                    var execution = await finished;
+                    var execution = await finished.ConfigureAwait(false);
                     results[execution.Call.Id] = execution;
                     toolReports.Add(new ToolCallReport(execution.Call.ToolName, execution.Call.ServerUrl, round, execution.Status, execution.Duration));
                     if (markdown)
@@ -420,7 +421,7 @@ public sealed partial class McpCompletionsEngine
 
             _metrics.RunEnded(final, model, _timeProvider.GetElapsedTime(started));
             await ReportAsync(new CompletionRunReport(runId, context.UserKey, profile, model, final, roundUsage, totalUsage,
-                toolReports, _timeProvider.GetElapsedTime(started)));
+                toolReports, _timeProvider.GetElapsedTime(started))).ConfigureAwait(false);
         }
     }
 
@@ -454,7 +455,7 @@ public sealed partial class McpCompletionsEngine
         {
             try
             {
-                await observer.OnRunCompletedAsync(report, CancellationToken.None);
+                await observer.OnRunCompletedAsync(report, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

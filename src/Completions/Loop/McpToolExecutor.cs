@@ -16,9 +16,10 @@ using ModelContextProtocol.Protocol;
 namespace McpSubAgent.Completions.Loop;
 
 /// <summary>
-/// Runs one MCP tool call with its timeout. Every failure (an <c>isError</c> result, a JSON-RPC error, a timeout, a
-/// server that is gone, arguments that are not JSON) becomes a result the model reads and an error line the person sees.
-/// Only the caller's own cancellation escapes.
+/// Runs one MCP tool call with its timeout. Every expected failure (an <c>isError</c> result, a JSON-RPC error, a
+/// timeout, a server that is gone, arguments that are not JSON) becomes a result the model reads and an error line the
+/// person sees; a session the server no longer knows is replaced and the call made again once. The caller's own
+/// cancellation and anything unexpected (a bug) escape.
 /// </summary>
 internal sealed partial class McpToolExecutor(
     McpConnectionPool pool,
@@ -35,7 +36,7 @@ internal sealed partial class McpToolExecutor(
         activity?.SetTag("gen_ai.tool.name", call.ToolName);
         activity?.SetTag("gen_ai.tool.call.id", call.Id);
         activity?.SetTag("server.address", call.ServerUrl.Host);
-        var execution = await RunAsync(tool, call, cancellationToken);
+        var execution = await RunAsync(tool, call, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("mcpsubagent.tool_call.status", execution.Status.ToString());
         if (execution.Status != ToolCallStatus.Succeeded)
         {
@@ -60,8 +61,8 @@ internal sealed partial class McpToolExecutor(
             return Failed(ToolCallStatus.Failed, argumentError);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(settings.ToolCallTimeout);
+        using var deadline = new CancellationTokenSource(settings.ToolCallTimeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var oversize = tool.Connection.WatchResponseSize();
         try
         {
@@ -69,24 +70,33 @@ internal sealed partial class McpToolExecutor(
             var connection = tool.Connection;
             try
             {
-                result = await connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+                result = await connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsRefusal(ex, connection) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when ((IsRefusal(ex, connection) || McpErrors.IsSessionGone(ex)) && !cancellationToken.IsCancellationRequested)
             {
                 // The token expired or was revoked, or the server wants a wider scope: renew it once and call again.
+                // Or the server restarted or expired the session and so never ran the call: a new session, once.
+                var refused = IsRefusal(ex, connection);
+                connection.MarkBroken();
                 pool.Evict(connection);
-                switch (await resolver.ReauthorizeAsync(tool.Server, connection, timeout.Token))
+                var outcome = refused
+                    ? await resolver.ReauthorizeAsync(tool.Server, connection, timeout.Token).ConfigureAwait(false)
+                    : await resolver.ReconnectAsync(tool.Server, connection, timeout.Token).ConfigureAwait(false);
+                switch (outcome)
                 {
                     case McpToolResolver.ServerOutcome.Connected renewed:
                         tool.Session.Replace(renewed.Connection);
                         oversize = renewed.Connection.WatchResponseSize();
-                        result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token);
+                        result = await renewed.Connection.CallToolAsync(tool.Tool.Name, arguments, timeout.Token).ConfigureAwait(false);
                         break;
                     case McpToolResolver.ServerOutcome.NeedsLogin login:
                         return Failed(ToolCallStatus.Failed,
                             $"{tool.Server.ServerUrl.Authority} needs the user to log in again before this tool can run: {login.Link.Url.AbsoluteUri}");
+                    case McpToolResolver.ServerOutcome.Failed failed when !refused:
+                        return Failed(ToolCallStatus.Failed, failed.Message);
                     default:
-                        return Failed(ToolCallStatus.Failed, $"{tool.Server.ServerUrl.Authority} refused the call: {McpErrors.Describe(ex)}");
+                        return Failed(ToolCallStatus.Failed,
+                            $"{tool.Server.ServerUrl.Authority} refused the call: {McpErrors.Describe(ex, settings.IncludeDetailedErrors)}");
                 }
             }
 
@@ -118,16 +128,17 @@ internal sealed partial class McpToolExecutor(
             return new ToolExecution(call, ToolCallStatus.Failed, $"Error: {note}",
                 MarkdownRenderer.Error($"{call.ToolName} ({call.ServerUrl.Authority}): {note}"), timeProvider.GetElapsedTime(started));
         }
-        catch (Exception ex)
+        catch (Exception ex) when (McpErrors.IsExpected(ex))
         {
-            // Any failure of one call is a result the model can work with, never a broken answer.
+            // A failure of the server or its transport is a result the model can work with, never a broken answer.
             if (McpErrors.IsTransportFailure(ex) || McpErrors.IsUnauthorized(ex))
             {
+                tool.Connection.MarkBroken();
                 pool.Evict(tool.Connection);
             }
 
-            LogToolCallFailed(logger, call.ToolName, call.ServerUrl, ex.Message);
-            return Failed(ToolCallStatus.Failed, McpErrors.Describe(ex));
+            LogToolCallFailed(logger, call.ToolName, call.ServerUrl, ex);
+            return Failed(ToolCallStatus.Failed, McpErrors.Describe(ex, settings.IncludeDetailedErrors));
         }
     }
 
@@ -212,6 +223,6 @@ internal sealed partial class McpToolExecutor(
         return text.ToString();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MCP tool call {ToolName} on {ServerUrl} failed: {Reason}")]
-    private static partial void LogToolCallFailed(ILogger logger, string toolName, Uri serverUrl, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP tool call {ToolName} on {ServerUrl} failed")]
+    private static partial void LogToolCallFailed(ILogger logger, string toolName, Uri serverUrl, Exception exception);
 }

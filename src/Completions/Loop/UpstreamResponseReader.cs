@@ -28,7 +28,7 @@ internal static class UpstreamResponseReader
 
         using (response)
         {
-            var body = await ReadBoundedAsync(response.Content, cancellationToken);
+            var body = await ReadBoundedAsync(response.Content, cancellationToken).ConfigureAwait(false);
             throw new UpstreamException(
                 $"The upstream LLM answered {(int)response.StatusCode} {response.ReasonPhrase}: {ErrorMessage(body) ?? body}",
                 response.StatusCode, body, response.Content.Headers.ContentType?.ToString());
@@ -53,7 +53,7 @@ internal static class UpstreamResponseReader
             Stream stream;
             try
             {
-                stream = new BoundedReadStream(await response.Content.ReadAsStreamAsync(read.Token), limits.MaxBytes, perEvent: false,
+                stream = new BoundedReadStream(await response.Content.ReadAsStreamAsync(read.Token).ConfigureAwait(false), limits.MaxBytes, perEvent: false,
                     response.Content.Headers.ContentLength, () => idleTimer.CancelAfter(limits.Idle));
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -61,14 +61,14 @@ internal static class UpstreamResponseReader
                 throw Failure(ex);
             }
 
-            await using var _ = stream;
+            await using var disposeStream = stream.ConfigureAwait(false);
             if (mediaType == "application/json")
             {
                 // An upstream that ignored stream: true answered with one chat.completion object.
                 JsonObject completion;
                 try
                 {
-                    completion = await ParseAsync(stream, read.Token);
+                    completion = await ParseAsync(stream, read.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
@@ -94,7 +94,7 @@ internal static class UpstreamResponseReader
                     SseItem<string> item;
                     try
                     {
-                        if (!await items.MoveNextAsync())
+                        if (!await items.MoveNextAsync().ConfigureAwait(false))
                         {
                             break;
                         }
@@ -137,7 +137,7 @@ internal static class UpstreamResponseReader
             }
             finally
             {
-                await items.DisposeAsync();
+                await items.DisposeAsync().ConfigureAwait(false);
             }
 
             if (!done && round.FinishReason is null)
@@ -236,7 +236,7 @@ internal static class UpstreamResponseReader
     {
         try
         {
-            return await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken) as JsonObject
+            return await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false) as JsonObject
                 ?? throw new UpstreamException("The upstream LLM's answer is not a JSON object.");
         }
         catch (JsonException ex)
@@ -247,11 +247,12 @@ internal static class UpstreamResponseReader
 
     private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposeStream = stream.ConfigureAwait(false);
         var buffer = new byte[MaxErrorBodyBytes];
         var total = 0;
         int read;
-        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
         {
             total += read;
         }

@@ -15,7 +15,7 @@ internal sealed class ChallengeRecordingHandler(HttpMessageHandler inner) : Dele
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var response = await base.SendAsync(request, cancellationToken);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             LastChallenge = response.Headers.WwwAuthenticate.ToString();

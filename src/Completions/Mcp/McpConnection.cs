@@ -24,8 +24,14 @@ internal sealed class McpConnection(
     private long _toolsListedAt;
     private long _lastUsed = timeProvider.GetTimestamp();
     private volatile bool _toolsStale;
+    private volatile bool _broken;
 
     public McpConnectionKey Key { get; } = key;
+
+    /// <summary>Marks the connection broken once its client ends (the server closed the session, or its transport failed).</summary>
+    public void WatchCompletion() =>
+        _ = client.Completion.ContinueWith(static (_, state) => ((McpConnection)state!).MarkBroken(), this,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The server's last authentication challenge on this connection (401, or 403 <c>insufficient_scope</c>).</summary>
     public ChallengeRecordingHandler Challenges { get; } = challenges;
@@ -39,14 +45,14 @@ internal sealed class McpConnection(
     /// <summary>The <c>Authorization</c> value this connection sends, if any: what the server refused when it answers 401.</summary>
     public string? Authorization { get; } = authorization;
 
-    /// <summary>Set when the transport failed: the pool replaces the connection on next use.</summary>
-    public bool IsBroken { get; private set; }
+    /// <summary>Set when the transport failed or the server dropped the session: the pool replaces the connection on next use.</summary>
+    public bool IsBroken => _broken;
 
     public TimeSpan IdleFor => timeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
 
     public void InvalidateTools() => _toolsStale = true;
 
-    public void MarkBroken() => IsBroken = true;
+    public void MarkBroken() => _broken = true;
 
     public async Task<IReadOnlyList<Tool>> GetToolsAsync(TimeSpan cacheDuration, CancellationToken cancellationToken)
     {
@@ -56,7 +62,7 @@ internal sealed class McpConnection(
             return _tools!;
         }
 
-        await _toolsLock.WaitAsync(cancellationToken);
+        await _toolsLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (IsFresh(cacheDuration))
@@ -66,7 +72,7 @@ internal sealed class McpConnection(
 
             // Cleared before listing: a change notified while listing marks the new list stale again.
             _toolsStale = false;
-            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _tools = tools.Select(t => t.ProtocolTool).ToArray();
             _toolsListedAt = timeProvider.GetTimestamp();
             return _tools;
@@ -85,7 +91,7 @@ internal sealed class McpConnection(
             Name = toolName,
             Arguments = arguments.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, CompletionsJsonContext.Default.JsonNode)),
         };
-        return await client.CallToolAsync(request, cancellationToken);
+        return await client.CallToolAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

@@ -61,7 +61,7 @@ internal sealed partial class McpConnectionPool(
             McpConnection connection;
             try
             {
-                connection = await lazy.Value.WaitAsync(cancellationToken);
+                connection = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -96,7 +96,7 @@ internal sealed partial class McpConnectionPool(
         {
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                await DisposeQuietlyAsync(lazy.Value.Result);
+                await DisposeQuietlyAsync(lazy.Value.Result).ConfigureAwait(false);
             }
         }
 
@@ -144,14 +144,15 @@ internal sealed partial class McpConnectionPool(
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
         try
         {
-            var client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
+            var client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token).ConfigureAwait(false);
             connection = new McpConnection(client, key, challenges, sizeLimit, headers.GetValueOrDefault("Authorization"), timeProvider);
+            connection.WatchCompletion();
             LogConnected(_logger, key.ServerUrl);
             return connection;
         }
         catch (Exception ex) when (ex is not McpUnauthorizedException)
         {
-            await transport.DisposeAsync();
+            await transport.DisposeAsync().ConfigureAwait(false);
             if (McpErrors.IsUnauthorized(ex) || (McpErrors.IsForbidden(ex) && challenges.InsufficientScope))
             {
                 throw new McpUnauthorizedException(key.ServerUrl, challenges.LastChallenge, ex);
@@ -190,7 +191,7 @@ internal sealed partial class McpConnectionPool(
     {
         try
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
         {

@@ -33,9 +33,9 @@ internal sealed partial class McpToolResolver(
         var servers = request.McpServers;
 
         // Refuse forbidden URLs before touching any server, so a bad request has no side effects.
-        await Task.WhenAll(servers.Select((s, i) => guard.EnsureAllowedAsync(s.ServerUrl, $"tools[{i}].server_url", cancellationToken)));
+        await Task.WhenAll(servers.Select((s, i) => guard.EnsureAllowedAsync(s.ServerUrl, $"tools[{i}].server_url", cancellationToken))).ConfigureAwait(false);
 
-        var outcomes = await Task.WhenAll(servers.Select(s => ResolveServerAsync(s, userKey, profile, cancellationToken)));
+        var outcomes = await Task.WhenAll(servers.Select(s => ResolveServerAsync(s, userKey, profile, cancellationToken))).ConfigureAwait(false);
 
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tool in request.CallerTools.OfType<System.Text.Json.Nodes.JsonObject>())
@@ -85,7 +85,7 @@ internal sealed partial class McpToolResolver(
             var server = request.McpServers.First(s => s.ServerUrl == login.ServerUrl);
             return credentials.WaitForLoginAsync(new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers), timeout, cancellationToken).AsTask();
         });
-        var completed = await Task.WhenAll(waits);
+        var completed = await Task.WhenAll(waits).ConfigureAwait(false);
         return completed.All(done => done);
     }
 
@@ -100,10 +100,25 @@ internal sealed partial class McpToolResolver(
             RejectedAuthorization = refused.Authorization ?? "",
             Challenge = refused.Challenges.LastChallenge,
         };
-        var credential = await credentials.GetCredentialAsync(request, cancellationToken);
+        return await ConnectAgainAsync(server, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After the server dropped the session of <paramref name="broken"/> (it restarted, or expired the session): asks
+    /// the credential port as for a new run and opens a new session.
+    /// </summary>
+    public async Task<ServerOutcome> ReconnectAsync(McpServerSpec server, McpConnection broken, CancellationToken cancellationToken)
+    {
+        var request = new McpCredentialRequest(broken.Key.UserKey, broken.Key.Profile, server.ServerUrl, server.Headers);
+        return await ConnectAgainAsync(server, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ServerOutcome> ConnectAgainAsync(McpServerSpec server, McpCredentialRequest request, CancellationToken cancellationToken)
+    {
+        var credential = await credentials.GetCredentialAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ConnectAsync(server, credential, request, cancellationToken);
+            return await ConnectAsync(server, credential, request, cancellationToken).ConfigureAwait(false);
         }
         catch (McpUnauthorizedException again)
         {
@@ -115,10 +130,10 @@ internal sealed partial class McpToolResolver(
         McpServerSpec server, string userKey, string? profile, CancellationToken cancellationToken)
     {
         var credentialRequest = new McpCredentialRequest(userKey, profile, server.ServerUrl, server.Headers);
-        var credential = await credentials.GetCredentialAsync(credentialRequest, cancellationToken);
+        var credential = await credentials.GetCredentialAsync(credentialRequest, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ConnectAsync(server, credential, credentialRequest, cancellationToken);
+            return await ConnectAsync(server, credential, credentialRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (McpUnauthorizedException unauthorized)
         {
@@ -127,10 +142,10 @@ internal sealed partial class McpToolResolver(
             {
                 RejectedAuthorization = (credential as McpCredential.Ready)?.Authorization ?? "",
                 Challenge = unauthorized.Challenge,
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await ConnectAsync(server, retry, credentialRequest, cancellationToken);
+                return await ConnectAsync(server, retry, credentialRequest, cancellationToken).ConfigureAwait(false);
             }
             catch (McpUnauthorizedException again)
             {
@@ -162,19 +177,16 @@ internal sealed partial class McpToolResolver(
             McpConnection? connection = null;
             try
             {
-                connection = await pool.GetAsync(key, headers, cancellationToken);
-                var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken);
+                connection = await pool.GetAsync(key, headers, cancellationToken).ConfigureAwait(false);
+                var tools = await connection.GetToolsAsync(options.Value.ToolListCacheDuration, cancellationToken).ConfigureAwait(false);
                 return new ServerOutcome.Connected(connection, tools);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not McpUnauthorizedException
+                && (McpErrors.IsExpected(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)))
             {
-                if (ex is McpUnauthorizedException)
-                {
-                    throw;
-                }
-
                 if (connection is not null)
                 {
+                    connection.MarkBroken();
                     pool.Evict(connection);
                 }
 
@@ -190,12 +202,12 @@ internal sealed partial class McpToolResolver(
                     continue;
                 }
 
-                LogServerUnavailable(logger, server.ServerUrl, ex.Message);
-                return new ServerOutcome.Failed($"Could not reach the MCP server {server.ServerUrl}: {McpErrors.Describe(ex)}");
+                LogServerUnavailable(logger, server.ServerUrl, ex);
+                return new ServerOutcome.Failed($"Could not reach the MCP server {server.ServerUrl}: {McpErrors.Describe(ex, options.Value.IncludeDetailedErrors)}");
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {ServerUrl} is unavailable: {Reason}")]
-    private static partial void LogServerUnavailable(ILogger logger, Uri serverUrl, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {ServerUrl} is unavailable")]
+    private static partial void LogServerUnavailable(ILogger logger, Uri serverUrl, Exception exception);
 }

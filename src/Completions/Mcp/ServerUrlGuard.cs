@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http;
 using System.Net.Sockets;
 using McpSubAgent.Completions.Requests;
 using Microsoft.Extensions.Options;
@@ -33,7 +32,7 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(serverUrl.IdnHost, cancellationToken);
+                addresses = await Dns.GetHostAddressesAsync(serverUrl.IdnHost, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException)
             {
@@ -41,7 +40,7 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
             }
         }
 
-        var refused = addresses.FirstOrDefault(a => !IsPublic(a));
+        var refused = addresses.FirstOrDefault(a => !PublicAddressGuard.IsPublic(a));
         if (refused is not null)
         {
             throw new InvalidRequestException(
@@ -50,41 +49,4 @@ internal sealed class ServerUrlGuard(IOptions<CompletionsOptions> options)
                 param) { Code = "mcp_server_url_not_allowed" };
         }
     }
-
-    /// <summary>A <see cref="SocketsHttpHandler.ConnectCallback"/> that dials only public addresses.</summary>
-    /// <remarks>
-    /// The callback runs for every connection the handler opens, so a redirect's new host is checked as well.
-    /// </remarks>
-    public static ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
-        ConnectToAllowedAddressAsync(context, IsPublic, cancellationToken);
-
-    /// <summary>Dials the first of the host's addresses that <paramref name="isAllowed"/> lets through.</summary>
-    internal static async ValueTask<Stream> ConnectToAllowedAddressAsync(
-        SocketsHttpConnectionContext context, Func<IPAddress, bool> isAllowed, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var allowed = addresses.Where(isAllowed).ToArray();
-        if (allowed.Length == 0)
-        {
-            throw new HttpRequestException($"Connecting to {host} was refused: it resolves only to non-public addresses.");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Whether an address is on the public internet: outside every range of <see cref="SpecialPurposeAddresses"/>.</summary>
-    public static bool IsPublic(IPAddress address) => SpecialPurposeAddresses.IsPublic(address);
 }

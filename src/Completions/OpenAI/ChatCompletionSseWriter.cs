@@ -47,13 +47,13 @@ public static class ChatCompletionSseWriter
                 bool hasEvent;
                 try
                 {
-                    hasEvent = await events.MoveNextAsync();
+                    hasEvent = await events.MoveNextAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var error = OpenAIError.From(ex)
                         ?? new OpenAIError(System.Net.HttpStatusCode.InternalServerError, "The server failed while answering; the answer is incomplete.", "server_error");
-                    await WriteDataAsync(destination, ErrorEvent(error), cancellationToken);
+                    await WriteDataAsync(destination, ErrorEvent(error), cancellationToken).ConfigureAwait(false);
                     throw;
                 }
 
@@ -64,19 +64,19 @@ public static class ChatCompletionSseWriter
 
                 if (events.Current is KeepAlive)
                 {
-                    await destination.WriteAsync(KeepAliveComment, cancellationToken);
-                    await destination.FlushAsync(cancellationToken);
+                    await destination.WriteAsync(KeepAliveComment, cancellationToken).ConfigureAwait(false);
+                    await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
                 foreach (var chunk in chunks.ToChunks(events.Current))
                 {
-                    await WriteDataAsync(destination, chunk.ToJsonString(ReadableJson.Compact), cancellationToken);
+                    await WriteDataAsync(destination, chunk.ToJsonString(ReadableJson.Compact), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
 
-        await WriteDataAsync(destination, "[DONE]", cancellationToken);
+        await WriteDataAsync(destination, "[DONE]", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The error event OpenAI's own streams send, which its SDKs raise as an error.</summary>
@@ -95,7 +95,7 @@ public static class ChatCompletionSseWriter
     {
         // JSON text from JsonNode has no line breaks, so one data line holds one event.
         var bytes = Encoding.UTF8.GetBytes($"data: {data}\n\n");
-        await destination.WriteAsync(bytes, cancellationToken);
-        await destination.FlushAsync(cancellationToken);
+        await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -30,17 +30,17 @@ public sealed class StartedRun : IAsyncDisposable
         var events = run.GetAsyncEnumerator(cancellationToken);
         try
         {
-            var hasCurrent = await events.MoveNextAsync();
+            var hasCurrent = await events.MoveNextAsync().ConfigureAwait(false);
             while (untilFirstOutput && hasCurrent && events.Current is RunStarted)
             {
-                hasCurrent = await events.MoveNextAsync();
+                hasCurrent = await events.MoveNextAsync().ConfigureAwait(false);
             }
 
             return new StartedRun(events, hasCurrent);
         }
         catch
         {
-            await events.DisposeAsync();
+            await events.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -52,7 +52,7 @@ public sealed class StartedRun : IAsyncDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return _events.Current;
-            _hasCurrent = await _events.MoveNextAsync();
+            _hasCurrent = await _events.MoveNextAsync().ConfigureAwait(false);
         }
     }
 

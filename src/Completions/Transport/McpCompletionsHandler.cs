@@ -47,15 +47,15 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         if (request.Method != HttpMethod.Post || request.Content is null
             || request.RequestUri?.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) != true)
         {
-            return await base.SendAsync(request, cancellationToken);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (TryParseObject(bytes) is not { } body || !ChatCompletionRequestParser.MayUseMcp(body))
         {
             // Not ours: the upstream sees the request exactly as the SDK wrote it.
             RestoreContent(request, bytes);
-            return await base.SendAsync(request, cancellationToken);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         ChatCompletionRequest parsed;
@@ -71,7 +71,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         if (!parsed.HasMcpServers && !parsed.HasFrontMatter)
         {
             RestoreContent(request, bytes);
-            return await base.SendAsync(request, cancellationToken);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         var context = new CompletionRunContext(parsed.User ?? _options.Value.DefaultUserKey);
@@ -87,7 +87,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         {
             // In-process callers have no proxy to keep busy: a failing first upstream call stays an error status.
             run = await StartedRun.StartAsync(_engine.RunAsync(parsed, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token,
-                untilFirstOutput: true);
+                untilFirstOutput: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)
         {
@@ -102,7 +102,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
                 await using (run)
                 {
                     var aggregator = new ChatCompletionAggregator();
-                    await foreach (var e in run.ReadAllAsync(runCancellation.Token))
+                    await foreach (var e in run.ReadAllAsync(runCancellation.Token).ConfigureAwait(false))
                     {
                         aggregator.Add(e);
                     }
@@ -135,7 +135,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         {
             await using (run)
             {
-                await ChatCompletionSseWriter.WriteAsync(run, chunks, writer.AsStream(leaveOpen: true), _options.Value.KeepAliveInterval, _timeProvider, runCancellation.Token);
+                await ChatCompletionSseWriter.WriteAsync(run, chunks, writer.AsStream(leaveOpen: true), _options.Value.KeepAliveInterval, _timeProvider, runCancellation.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)
@@ -150,7 +150,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         }
         finally
         {
-            await writer.CompleteAsync();
+            await writer.CompleteAsync().ConfigureAwait(false);
             stream.RunEnded();
             runCancellation.Dispose();
         }
@@ -224,7 +224,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
                 request.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
 
-            return await send(request, cancellationToken);
+            return await send(request, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -38,6 +38,6 @@ public sealed class HttpChatCompletionsUpstream : IChatCompletionsUpstream
 
         request.Headers.Accept.ParseAdd("text/event-stream");
         request.Headers.Accept.ParseAdd("application/json");
-        return await _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return await _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -44,7 +44,7 @@ internal sealed class UpstreamRetryPipeline
     {
         try
         {
-            return await _pipeline.ExecuteAsync(async ct => await send(ct), cancellationToken);
+            return await _pipeline.ExecuteAsync(async ct => await send(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {

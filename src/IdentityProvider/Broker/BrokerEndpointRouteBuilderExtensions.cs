@@ -1,5 +1,5 @@
 using McpSubAgent.IdentityProvider.Broker.Links;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using Microsoft.AspNetCore.Routing;
 
 namespace McpSubAgent.IdentityProvider.Broker;

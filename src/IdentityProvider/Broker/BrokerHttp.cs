@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace McpSubAgent.IdentityProvider.Broker;
 /// The broker's HTTP calls to downstream servers: through the SSRF-guarded client, bounded in time and size, and never
 /// following redirects (a redirect could carry a secret to another host).
 /// </summary>
-internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<BrokerOptions> options)
+internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<BrokerOptions> options, TimeProvider timeProvider)
 {
     public const string HttpClientName = "McpSubAgent.Broker";
     private const int MaxResponseBytes = 256 * 1024;
@@ -58,32 +59,14 @@ internal sealed class BrokerHttp(IHttpClientFactory httpClientFactory, IOptions<
 
     private async Task<(HttpStatusCode Status, byte[]? Body)> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.RequestTimeout);
+        using var deadline = new CancellationTokenSource(options.Value.RequestTimeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             var client = httpClientFactory.CreateClient(HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (response.Content.Headers.ContentLength > MaxResponseBytes)
-            {
-                return (response.StatusCode, null);
-            }
-
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                if (buffer.Length + read > MaxResponseBytes)
-                {
-                    return (response.StatusCode, null);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return (response.StatusCode, buffer.ToArray());
+            return (response.StatusCode, await BoundedBody.ReadAsync(stream, MaxResponseBytes, response.Content.Headers.ContentLength, timeout.Token));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using McpSubAgent.IdentityProvider.Broker.Links;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using McpSubAgent.IdentityProvider.Broker.Webhooks;
 
@@ -11,8 +11,8 @@ namespace McpSubAgent.IdentityProvider.Broker;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ProtectedResourceMetadata))]
-[JsonSerializable(typeof(AuthorizationServerMetadata))]
+[JsonSerializable(typeof(DownstreamResourceMetadata))]
+[JsonSerializable(typeof(DownstreamServerMetadata))]
 [JsonSerializable(typeof(DownstreamAuthorization))]
 [JsonSerializable(typeof(DownstreamClient))]
 [JsonSerializable(typeof(DynamicRegistrationRequest))]

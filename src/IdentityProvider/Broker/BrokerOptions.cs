@@ -1,14 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace McpSubAgent.IdentityProvider.Broker;
 
 /// <summary>Settings of the downstream login broker (configuration section <c>Broker</c>).</summary>
-public sealed class BrokerOptions
+public sealed class BrokerOptions : IValidatableObject
 {
     public const string SectionName = "Broker";
 
     /// <summary>How long a login link may be opened and its login completed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan LoginLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>How long before its expiry an access token is refreshed instead of sent.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The client name shown by downstream authorization servers on their consent pages.</summary>
@@ -21,6 +25,7 @@ public sealed class BrokerOptions
     public Uri? ClientMetadataDocumentUrl { get; set; }
 
     /// <summary>How long one discovery, registration or token request to a downstream server may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -33,6 +38,17 @@ public sealed class BrokerOptions
 
     /// <summary>Where to POST <c>{user, server_url, login_url, message}</c> when a login is needed (HMAC-signed); none by default.</summary>
     public LoginWebhookOptions LoginWebhook { get; } = new();
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (LoginWebhook.Url is not null && string.IsNullOrEmpty(LoginWebhook.Secret))
+        {
+            yield return new ValidationResult(
+                "Broker:LoginWebhook:Secret is required when Broker:LoginWebhook:Url is set: receivers check the signature.",
+                [nameof(LoginWebhook)]);
+        }
+    }
 }
 
 /// <summary>A client registered by hand at a downstream authorization server, with our callback as its redirect URI.</summary>

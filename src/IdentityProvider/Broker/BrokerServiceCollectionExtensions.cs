@@ -4,7 +4,7 @@ using McpSubAgent.Completions.Mcp;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Broker.Links;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using McpSubAgent.IdentityProvider.Broker.Webhooks;
@@ -28,14 +28,10 @@ public static class BrokerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BrokerOptions>()
             .BindConfiguration(BrokerOptions.SectionName)
-            .Validate(o => o.LoginWebhook.Url is null || !string.IsNullOrEmpty(o.LoginWebhook.Secret),
-                "Broker:LoginWebhook:Secret is required when Broker:LoginWebhook:Url is set: receivers check the signature.")
-            .Validate(o => o.LoginLinkLifetime > TimeSpan.Zero && o.RequestTimeout > TimeSpan.Zero,
-                "Broker:LoginLinkLifetime and Broker:RequestTimeout must be positive.")
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<PublicOriginOptions>().BindConfiguration("");
-        services.TryAddSingleton<PublicOrigin>();
+        services.AddPublicOrigin();
         services.AddHttpContextAccessor();
         services.AddDataProtection();
 
@@ -46,7 +42,7 @@ public static class BrokerServiceCollectionExtensions
                 var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
                 if (!sp.GetRequiredService<IOptions<CompletionsOptions>>().Value.AllowPrivateNetworkServers)
                 {
-                    handler.ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync;
+                    handler.ConnectCallback = PublicAddressGuard.ConnectAsync;
                 }
 
                 return handler;

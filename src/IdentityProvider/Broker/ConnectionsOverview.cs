@@ -6,7 +6,6 @@ using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using ModelContextProtocol.Client;
 
 namespace McpSubAgent.IdentityProvider.Broker;
 
@@ -20,8 +19,7 @@ internal sealed partial class ConnectionsOverview(
     DownstreamCredentials credentials,
     DownstreamTokenClient tokenClient,
     TokenProtector protector,
-    IHttpClientFactory httpClientFactory,
-    ILoggerFactory loggerFactory,
+    McpServerProbe probe,
     ILogger<ConnectionsOverview> logger)
 {
     private static readonly TimeSpan ToolListTimeout = TimeSpan.FromSeconds(5);
@@ -67,7 +65,7 @@ internal sealed partial class ConnectionsOverview(
             catch (DownstreamAuthorizationException ex)
             {
                 // The tokens are deleted here all the same; the server's copy expires on its own.
-                LogRevocationFailed(logger, new Uri(connection.ServerUrl), ex.Message);
+                LogRevocationFailed(logger, new Uri(connection.ServerUrl), ex);
             }
         }
 
@@ -93,43 +91,22 @@ internal sealed partial class ConnectionsOverview(
         var authorization = ((McpCredential.Ready)credential).Authorization;
         try
         {
-            var tools = await ListToolsAsync(serverUrl, authorization, cancellationToken);
-            return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, tools, null, null);
+            // The engine's SSRF guard applies: the page must reach no more than a run could.
+            var tools = await probe.ListToolsAsync(serverUrl, authorization, ToolListTimeout, cancellationToken);
+            return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt,
+                [.. tools.Select(t => t.Name).Order(StringComparer.Ordinal)], null, null);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (McpServerUnavailableException ex)
         {
+            LogToolListFailed(logger, serverUrl, ex);
             return new ConnectionView(connection.Id, serverUrl, connection.Profile, true, connection.LastUsedAt, null,
-                $"The tools could not be listed: {McpErrors.Describe(ex)}", null);
+                $"The tools could not be listed: {ex.Message}", null);
         }
     }
 
-    private async Task<IReadOnlyList<string>> ListToolsAsync(Uri serverUrl, string? authorization, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ToolListTimeout);
-        var headers = new Dictionary<string, string>();
-        if (authorization is not null)
-        {
-            headers["Authorization"] = authorization;
-        }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the tokens of {ServerUrl} at the server failed")]
+    private static partial void LogRevocationFailed(ILogger logger, Uri serverUrl, Exception exception);
 
-        // The engine's SSRF-guarded client: the page must reach no more than a run could.
-        var transport = new HttpClientTransport(
-            new HttpClientTransportOptions
-            {
-                Endpoint = serverUrl,
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = headers,
-                ConnectionTimeout = ToolListTimeout,
-            },
-            httpClientFactory.CreateClient(McpConnectionPool.HttpClientName),
-            loggerFactory,
-            ownsHttpClient: true);
-        await using var client = await McpClient.CreateAsync(transport, loggerFactory: loggerFactory, cancellationToken: timeout.Token);
-        var tools = await client.ListToolsAsync(cancellationToken: timeout.Token);
-        return [.. tools.Select(t => t.Name).Order(StringComparer.Ordinal)];
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the tokens of {ServerUrl} at the server failed: {Reason}")]
-    private static partial void LogRevocationFailed(ILogger logger, Uri serverUrl, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listing the tools of {ServerUrl} for the connections page failed")]
+    private static partial void LogToolListFailed(ILogger logger, Uri serverUrl, Exception exception);
 }

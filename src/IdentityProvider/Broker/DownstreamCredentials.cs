@@ -3,7 +3,7 @@ using McpSubAgent.Completions;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
 using McpSubAgent.IdentityProvider.Broker.Links;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using McpSubAgent.IdentityProvider.Broker.Webhooks;

@@ -32,9 +32,11 @@ public sealed class SignInThrottlingOptions
     public int FreeFailuresPerAddress { get; set; } = 10;
 
     /// <summary>The longest wait an address is given; the wait doubles with each failure past the free ones, from one second.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>How long an address's failures are remembered after its last one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan FailureMemory { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The most addresses whose failures are remembered at once (bounds the memory an attacker can fill).</summary>

@@ -14,8 +14,6 @@ internal static class SignInThrottlingServiceCollectionExtensions
         services.AddOptions<SignInThrottlingOptions>()
             .BindConfiguration(SignInThrottlingOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.MaxBackoff > TimeSpan.Zero && o.FailureMemory > TimeSpan.Zero,
-                "IdentityProvider:SignInThrottling:MaxBackoff and FailureMemory must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SignInThrottle>();

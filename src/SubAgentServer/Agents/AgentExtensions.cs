@@ -13,7 +13,7 @@ internal static class AgentExtensions
 
     public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<UpstreamOptions>().BindConfiguration("");
+        builder.Services.AddOptions<UpstreamOptions>().BindConfiguration("").ValidateDataAnnotations().ValidateOnStart();
         // The providers' clients live as long as the process: pooled connections are renewed so DNS changes are seen.
         builder.Services.AddHttpClient(UpstreamHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });

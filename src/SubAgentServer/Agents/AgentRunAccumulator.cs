@@ -5,7 +5,7 @@ using McpSubAgent.Completions.Usage;
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>Builds an <see cref="AgentRunResult"/> from a run's events.</summary>
-public sealed class AgentRunAccumulator
+internal sealed class AgentRunAccumulator
 {
     private readonly StringBuilder _output = new();
     private readonly List<AgentToolCall> _toolCalls = [];

@@ -12,7 +12,7 @@ namespace McpSubAgent.SubAgentServer.Agents;
 /// Runs the completions engine as a sub-agent for one user: the parameters become a chat-completions request with the
 /// user's MCP servers, and the user key (the token's <c>sub</c>) selects their connections and logins.
 /// </summary>
-public sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUpstream upstream, IOptions<CompletionsOptions> options)
+internal sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsUpstream upstream, IOptions<CompletionsOptions> options)
 {
     /// <summary>The conversation a run starts from: the instructions as a system message, then the prompt.</summary>
     public static JsonArray InitialMessages(AgentParameters parameters)

@@ -10,7 +10,7 @@ namespace McpSubAgent.SubAgentServer.Agents;
 /// own text that comes before the login (its "authentication required" message) is held back until it is clear that no
 /// login is needed, so nothing reaches the caller first.
 /// </summary>
-public static class EndUserLoginGuard
+internal static class EndUserLoginGuard
 {
     public const string ErrorCode = "user_required";
 

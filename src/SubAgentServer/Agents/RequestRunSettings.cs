@@ -1,7 +1,7 @@
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>How <see cref="AgentRunner.RunRequestAsync"/> runs a chat-completions request.</summary>
-public sealed record RequestRunSettings
+internal sealed record RequestRunSettings
 {
     /// <summary>The completion id; a new one when null.</summary>
     public string? RunId { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.SubAgentServer.OpenAIApi;
 
 namespace McpSubAgent.SubAgentServer.ChatPage;
@@ -11,7 +12,7 @@ internal static class ChatRequestBody
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, int limit, CancellationToken cancellationToken)
         where T : class
     {
-        if (await RequestBodyReader.ReadAsync(request, limit, cancellationToken) is not { } bytes)
+        if (await BoundedBody.ReadAsync(request.Body, limit, request.ContentLength, cancellationToken) is not { } bytes)
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"The body is larger than {limit} bytes."));
         }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Requests;
 
@@ -8,35 +7,34 @@ namespace McpSubAgent.SubAgentServer.ChatPage;
 /// Finds a server's status for a person as a run would: through the engine's resolver, so the same SSRF guard,
 /// credential port (the login broker, which hands out a fresh login link when one is needed) and connection pool apply.
 /// </summary>
-internal sealed partial class ServerStatusProbe(McpToolResolver resolver, ILogger<ServerStatusProbe> logger)
+internal sealed partial class ServerStatusProbe(McpServerProbe probe, TimeProvider timeProvider, ILogger<ServerStatusProbe> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public async Task<ServerStatusView> ProbeAsync(ChatServer server, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        if (!Uri.TryCreate(server.Url, UriKind.Absolute, out var serverUrl))
+        {
+            return Unreachable(server, "The server URL is not an absolute URL.");
+        }
+
+        using var deadline = new CancellationTokenSource(Timeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            var request = ChatCompletionRequestParser.Parse(new JsonObject
-            {
-                ["model"] = "status",
-                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "status" }),
-                ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp", ["server_url"] = server.Url }),
-            });
-            var resolved = await resolver.ResolveAsync(request, server.UserKey, null, timeout.Token);
-            if (resolved.LoginLinks is [var login, ..])
+            var status = await probe.ProbeAsync(serverUrl, server.UserKey, timeout.Token);
+            if (status.LoginLink is { } login)
             {
                 return new ServerStatusView(server.Id, server.Url, ServerStatusView.NeedsLogin, null, login.Url.AbsoluteUri, null);
             }
 
-            if (resolved.Problems is [var problem, ..])
+            if (status.Problem is { } problem)
             {
-                return Unreachable(server, problem.Message);
+                return Unreachable(server, problem);
             }
 
-            var tools = resolved.Tools.Select(t => new ToolView(t.Tool.Name, t.Tool.Description)).ToList();
+            var tools = status.Tools.Select(t => new ToolView(t.Name, t.Description)).ToList();
             return new ServerStatusView(server.Id, server.Url, ServerStatusView.Connected, tools, null, null);
         }
         catch (InvalidRequestException ex)

@@ -18,7 +18,7 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
 /// <summary>The <c>run_agent</c> tool: a sub-agent that runs now, for the signed-in user.</summary>
 [McpServerToolType]
-public sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, PublicOrigin origin, IHttpContextAccessor httpContextAccessor, TimeProvider timeProvider)
+internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, PublicOrigin origin, IHttpContextAccessor httpContextAccessor, TimeProvider timeProvider)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions;
+using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.OpenAI;
 using McpSubAgent.Completions.Requests;
@@ -31,7 +32,7 @@ internal static class ChatCompletionsEndpoint
     {
         var cancellationToken = http.RequestAborted;
         var limit = options.Value.MaxRequestBodyBytes;
-        if (await RequestBodyReader.ReadAsync(http.Request, limit, cancellationToken) is not { } bytes)
+        if (await BoundedBody.ReadAsync(http.Request.Body, limit, http.Request.ContentLength, cancellationToken) is not { } bytes)
         {
             return OpenAIErrorResult.TooLarge(limit);
         }

@@ -93,8 +93,8 @@ internal sealed partial class ModelCatalog(
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", provider.ApiKey);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(FetchTimeout);
+        using var deadline = new CancellationTokenSource(FetchTimeout, timeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             using var response = await httpClients.CreateClient(AgentExtensions.UpstreamHttpClientName).SendAsync(request, timeout.Token);

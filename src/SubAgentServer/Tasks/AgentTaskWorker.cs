@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,6 +8,8 @@ using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.SubAgentServer.Agents;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.SubAgentServer.Tasks;
@@ -75,7 +78,7 @@ internal sealed partial class AgentTaskWorker(
 
                     claimedAll = claimed.Count == free;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (IsStoreFailure(ex))
                 {
                     // A busy or unreachable database: try again on the next poll.
                     LogClaimFailed(logger, ex);
@@ -233,7 +236,7 @@ internal sealed partial class AgentTaskWorker(
             await WithStoreAsync(store => store.FinishAsync(_workerId, id, result, output, usage, CancellationToken.None));
             LogFinished(logger, id, result.Status);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
             // The lease expires and another worker runs the task again from its last round.
             LogFinishFailed(logger, id, ex);
@@ -246,7 +249,7 @@ internal sealed partial class AgentTaskWorker(
         {
             await WithStoreAsync(store => store.ReleaseAsync(_workerId, id, CancellationToken.None));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
             // The lease expires instead; the task then resumes a little later.
             LogReleaseFailed(logger, id, ex);
@@ -284,7 +287,7 @@ internal sealed partial class AgentTaskWorker(
                         registry.Cancel(id);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (IsStoreFailure(ex))
                 {
                     LogLeaseRenewalFailed(logger, ex);
                 }
@@ -311,7 +314,7 @@ internal sealed partial class AgentTaskWorker(
                         LogCleanedUp(logger, deleted, expired);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (IsStoreFailure(ex))
                 {
                     LogCleanupFailed(logger, ex);
                 }
@@ -323,6 +326,10 @@ internal sealed partial class AgentTaskWorker(
             // Shutting down.
         }
     }
+
+    /// <summary>A busy, unreachable or failing database; anything else is a bug and stops the worker.</summary>
+    private static bool IsStoreFailure(Exception exception) =>
+        exception is DbException or DbUpdateException or RetryLimitExceededException or TimeoutException;
 
     private async Task<T> WithStoreAsync<T>(Func<AgentTaskStore, Task<T>> action)
     {

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.Completions.Tests.Diagnostics;
@@ -53,43 +54,24 @@ public sealed class TelemetryTests
     {
         await using var h = await CompletionsHarness.StartAsync();
         var factory = h.Services.GetRequiredService<IMeterFactory>();
-        var measurements = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            // Only this test's meters: the factory is the test's own service provider.
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == CompletionsTelemetry.Name && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => measurements.Enqueue((i.Name, v, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Enqueue((i.Name, v, ToDictionary(tags))));
-        listener.Start();
+        // Only this test's meters: the factory is the test's own service provider.
+        using var runs = new MetricCollector<long>(factory, CompletionsTelemetry.Name, "mcpsubagent.runs");
+        using var rounds = new MetricCollector<long>(factory, CompletionsTelemetry.Name, "mcpsubagent.rounds");
+        using var toolCalls = new MetricCollector<long>(factory, CompletionsTelemetry.Name, "mcpsubagent.tool_calls");
+        using var tokens = new MetricCollector<long>(factory, CompletionsTelemetry.Name, "gen_ai.client.token.usage");
+        using var runDuration = new MetricCollector<double>(factory, CompletionsTelemetry.Name, "mcpsubagent.run.duration");
+        using var toolCallDuration = new MetricCollector<double>(factory, CompletionsTelemetry.Name, "mcpsubagent.tool_call.duration");
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_echo", """{"text":"x"}""")), LlmReply.Text("done", new LlmUsage(30, 4)));
 
         await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
 
-        var run = Assert.Single(measurements, m => m.Instrument == "mcpsubagent.runs");
+        var run = Assert.Single(runs.GetMeasurementSnapshot());
         Assert.Equal("Completed", run.Tags["mcpsubagent.outcome"]);
-        Assert.Equal(2, measurements.Count(m => m.Instrument == "mcpsubagent.rounds"));
-        var toolCall = Assert.Single(measurements, m => m.Instrument == "mcpsubagent.tool_calls");
+        Assert.Equal(2, rounds.GetMeasurementSnapshot().Count);
+        var toolCall = Assert.Single(toolCalls.GetMeasurementSnapshot());
         Assert.Equal("echo", toolCall.Tags["gen_ai.tool.name"]);
-        Assert.Equal(40, measurements.Where(m => m.Instrument == "gen_ai.client.token.usage" && (string?)m.Tags["gen_ai.token.type"] == "input").Sum(m => m.Value));
-        Assert.Single(measurements, m => m.Instrument == "mcpsubagent.run.duration");
-        Assert.Single(measurements, m => m.Instrument == "mcpsubagent.tool_call.duration");
-    }
-
-    private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var tag in tags)
-        {
-            result[tag.Key] = tag.Value;
-        }
-
-        return result;
+        Assert.Equal(40, tokens.GetMeasurementSnapshot().Where(m => (string?)m.Tags["gen_ai.token.type"] == "input").Sum(m => m.Value));
+        Assert.Single(runDuration.GetMeasurementSnapshot());
+        Assert.Single(toolCallDuration.GetMeasurementSnapshot());
     }
 }

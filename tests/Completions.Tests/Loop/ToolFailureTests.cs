@@ -33,6 +33,26 @@ public sealed class ToolFailureTests
         Assert.EndsWith("noted", answer.Content);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServerGoneBeforeTheCall_ModelIsToldWhatHappened_ExceptionTextOnlyWhenDetailedErrorsAreOn(bool detailed)
+    {
+        await using var h = await CompletionsHarness.StartAsync(o => o.IncludeDetailedErrors = detailed);
+        h.Llm.Enqueue(LlmReply.Text("listed"));
+        await h.StreamAsync(CompletionsHarness.Body("list the tools", stream: true, h.McpTool()));
+
+        // The tool list is cached: the next run offers the tool, and its call finds nobody listening.
+        await h.Mcp.DisposeAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_echo", """{"text":"hi"}""")), LlmReply.Text("gone"));
+        var answer = await h.StreamAsync(CompletionsHarness.Body("go", stream: true, h.McpTool()));
+
+        var toolMessage = (string)h.Llm.Requests[^1].Messages[^1]!["content"]!;
+        Assert.StartsWith("Error: the server could not be reached or closed the session", toolMessage, StringComparison.Ordinal);
+        Assert.Equal(detailed, toolMessage.Contains("refused", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains($"**Error**: echo ({h.Mcp.Endpoint.Authority}): the server could not be reached", answer.Content);
+    }
+
     [Fact]
     public async Task ToolTakesTooLong_TimesOutAsAResult()
     {

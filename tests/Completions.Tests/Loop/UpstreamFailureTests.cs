@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Tests.Infrastructure;
+using McpSubAgent.Completions.Usage;
 using McpSubAgent.Testing.Llm;
+using McpSubAgent.Testing.Runs;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.Completions.Tests.Loop;
 
@@ -155,7 +158,8 @@ public sealed class UpstreamFailureTests
     [Fact]
     public async Task CallerCancels_DuringASlowTool_TheRunStopsAtOnce()
     {
-        await using var h = await CompletionsHarness.StartAsync();
+        var runs = new RunEndObserver();
+        await using var h = await CompletionsHarness.StartAsync(services: s => s.AddSingleton<ICompletionRunObserver>(runs));
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":30000}""")), LlmReply.Text("never"));
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
         var started = TimeProvider.System.GetTimestamp();
@@ -167,7 +171,7 @@ public sealed class UpstreamFailureTests
 
         Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
         Assert.Equal(1, h.Mcp.CallCount("slow"));
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.Equal(RunOutcome.Cancelled, (await runs.WaitAsync(TestContext.Current.CancellationToken)).Outcome);
         Assert.Equal(1, h.Llm.RequestCount);
     }
 
@@ -197,7 +201,8 @@ public sealed class UpstreamFailureTests
     [Fact]
     public async Task CallerClosesTheStream_TheRunStopsBeforeItsNextRound()
     {
-        await using var h = await CompletionsHarness.StartAsync();
+        var runs = new RunEndObserver();
+        await using var h = await CompletionsHarness.StartAsync(services: s => s.AddSingleton<ICompletionRunObserver>(runs));
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":1500}""")), LlmReply.Text("never"));
 
         using (var response = await h.PostAsync(CompletionsHarness.Body("go", stream: true, h.McpTool())))
@@ -205,8 +210,8 @@ public sealed class UpstreamFailureTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        // A run that went on would ask the upstream again once the 1.5 s tool call ended.
-        await Task.Delay(3000, TestContext.Current.CancellationToken);
+        // A run that went on would ask the upstream again once the 1.5 s tool call ended, before it reports its end.
+        Assert.Equal(RunOutcome.Cancelled, (await runs.WaitAsync(TestContext.Current.CancellationToken)).Outcome);
         Assert.Equal(1, h.Llm.RequestCount);
     }
 }

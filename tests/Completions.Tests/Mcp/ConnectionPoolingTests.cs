@@ -111,6 +111,29 @@ public sealed class ConnectionPoolingTests
         Assert.Equal(1, Connects(h.Mcp));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServerRestartedOnTheSamePort_SecondRunCallsTheToolWithoutAnError(bool stateless)
+    {
+        await using var h = await CompletionsHarness.StartAsync(mcpOptions: new TestMcpServerOptions { Stateless = stateless });
+        var echo = LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_echo", """{"text":"hello"}"""));
+        h.Llm.Enqueue(echo, LlmReply.Text("first"));
+        var first = await h.StreamAsync(CompletionsHarness.Body("one", stream: true, h.McpTool()));
+        Assert.DoesNotContain("**Error**", first.Content);
+
+        // The same URL, a new process: the pooled session is unknown to it.
+        await h.Mcp.DisposeAsync();
+        await using var restarted = await TestMcpServer.StartAsync(
+            new TestMcpServerOptions { Stateless = stateless, Port = h.Mcp.Endpoint.Port }, TestContext.Current.CancellationToken);
+        h.Llm.Enqueue(echo, LlmReply.Text("second"));
+        var second = await h.StreamAsync(CompletionsHarness.Body("two", stream: true, h.McpTool()));
+
+        Assert.DoesNotContain("**Error**", second.Content);
+        Assert.Equal(1, restarted.CallCount("echo"));
+        Assert.Equal("echo: hello", (string?)h.Llm.Requests[^1].Messages[^1]!["content"]);
+    }
+
     [Fact]
     public async Task ServerRestartedOnAnotherPort_PooledDeadConnectionIsReplaced()
     {

@@ -36,7 +36,7 @@ public sealed class ServerUrlGuardTests
     [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")]
     [InlineData("fe80::1%1")]
     public void IsPublic_NonPublicAddresses_AreRefused(string address) =>
-        Assert.False(ServerUrlGuard.IsPublic(IPAddress.Parse(address)));
+        Assert.False(PublicAddressGuard.IsPublic(IPAddress.Parse(address)));
 
     [Theory]
     [InlineData("8.8.8.8")]
@@ -67,7 +67,7 @@ public sealed class ServerUrlGuardTests
     [InlineData("64:ff9b::8.8.8.8")]
     [InlineData("2002:808:808::1")]
     public void IsPublic_PublicAddresses_AreAllowed(string address) =>
-        Assert.True(ServerUrlGuard.IsPublic(IPAddress.Parse(address)));
+        Assert.True(PublicAddressGuard.IsPublic(IPAddress.Parse(address)));
 
     [Theory]
     // IANA IPv4 special-purpose address registry, and the blocks it leaves to other registries.
@@ -133,8 +133,8 @@ public sealed class ServerUrlGuardTests
             last[bit / 8] |= (byte)(0x80 >> (bit % 8));
         }
 
-        Assert.False(ServerUrlGuard.IsPublic(network.BaseAddress), $"{network.BaseAddress} in {range}");
-        Assert.False(ServerUrlGuard.IsPublic(new IPAddress(last)), $"{new IPAddress(last)} in {range}");
+        Assert.False(PublicAddressGuard.IsPublic(network.BaseAddress), $"{network.BaseAddress} in {range}");
+        Assert.False(PublicAddressGuard.IsPublic(new IPAddress(last)), $"{new IPAddress(last)} in {range}");
     }
 
     [Theory]
@@ -163,7 +163,7 @@ public sealed class ServerUrlGuardTests
     public async Task ConnectCallback_RefusesLoopbackEvenWhenTheEarlyCheckIsPassed()
     {
         // The callback is the check at dial time, so a DNS answer that changed after the first check is refused too.
-        using var handler = new SocketsHttpHandler { ConnectCallback = ServerUrlGuard.ConnectToPublicAddressAsync };
+        using var handler = new SocketsHttpHandler { ConnectCallback = PublicAddressGuard.ConnectAsync };
         using var client = new HttpClient(handler);
         await using var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
 
@@ -180,7 +180,7 @@ public sealed class ServerUrlGuardTests
         var refused = IPAddress.Parse("127.0.0.2");
         using var handler = new SocketsHttpHandler
         {
-            ConnectCallback = (context, ct) => ServerUrlGuard.ConnectToAllowedAddressAsync(context, a => !a.Equals(refused), ct),
+            ConnectCallback = (context, ct) => PublicAddressGuard.ConnectToAllowedAddressAsync(context, a => !a.Equals(refused), ct),
         };
         using var client = new HttpClient(handler);
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Usage;
 using McpSubAgent.Testing.Llm;
+using McpSubAgent.Testing.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -199,7 +201,8 @@ public sealed class RunAgentTests
     [Fact]
     public async Task RunAgent_ClientCancels_TheRunStopsAndAsksTheModelNothingMore()
     {
-        await using var h = await AgentHarness.StartAsync();
+        var runs = new RunEndObserver();
+        await using var h = await AgentHarness.StartAsync(s => s.AddSingleton<ICompletionRunObserver>(runs));
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_slow", """{"milliseconds":3000}""")), LlmReply.Text("never"));
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
@@ -213,8 +216,8 @@ public sealed class RunAgentTests
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
-        // A run that went on would ask the model again once the 3 s tool call ended.
-        await Task.Delay(4000, TestContext.Current.CancellationToken);
+        // A run that went on would ask the model again once the 3 s tool call ended, before it reports its end.
+        Assert.Equal(RunOutcome.Cancelled, (await runs.WaitAsync(TestContext.Current.CancellationToken)).Outcome);
         Assert.Equal(1, h.Llm.RequestCount);
     }
 

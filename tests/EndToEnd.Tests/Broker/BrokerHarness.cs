@@ -42,11 +42,13 @@ internal sealed class BrokerHarness : IAsyncDisposable
     /// <param name="downstreamSettings">Settings of the downstream server.</param>
     /// <param name="mainSettingsFor">More settings of the main server that depend on the running downstream.</param>
     /// <param name="mainDatabase">The main server's database (a SQLite file of its own when none is given).</param>
+    /// <param name="mainServices">Replaces services of the main server (a clock, for example).</param>
     public static async Task<BrokerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? mainSettings = null,
         IReadOnlyDictionary<string, string?>? downstreamSettings = null,
         Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null,
-        TestDatabase? mainDatabase = null)
+        TestDatabase? mainDatabase = null,
+        Action<IServiceCollection>? mainServices = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = CallTheDownstreamToolOnce;
@@ -62,7 +64,7 @@ internal sealed class BrokerHarness : IAsyncDisposable
             ["Completions:DefaultModel"] = "fake-model",
         }, mainSettings);
         var main = await SubAgentHost.StartAsync(
-            mainDatabase ?? TestDatabase.SqliteFile(), Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)));
+            mainDatabase ?? TestDatabase.SqliteFile(), Merge(settings, mainSettingsFor is null ? null : await mainSettingsFor(downstream)), mainServices);
         return new BrokerHarness(main, downstream, llm);
     }
 

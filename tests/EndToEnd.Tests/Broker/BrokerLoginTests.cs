@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.EndToEnd.Tests.Tasks;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -273,11 +274,12 @@ public sealed class BrokerLoginTests
     [Fact]
     public async Task ExpiredLink_ShowsAnExpiredPage()
     {
-        await using var h = await BrokerHarness.StartAsync(new Dictionary<string, string?> { ["Broker:LoginLinkLifetime"] = "00:00:01" });
+        var clock = new ShiftedTimeProvider();
+        await using var h = await BrokerHarness.StartAsync(mainServices: s => s.AddSingleton<TimeProvider>(clock));
         var alice = await h.AddUserAsync("alice");
         var link = LinkOf(await h.RunAgentAsync(alice));
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMinutes(16));
         var (status, page) = await BrokerHarness.GetPageAsync(link);
 
         Assert.Equal(HttpStatusCode.Gone, status);

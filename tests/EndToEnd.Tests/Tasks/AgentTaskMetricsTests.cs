@@ -1,7 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
@@ -19,26 +20,18 @@ public sealed class AgentTaskMetricsTests
         }
 
         var factory = harness.Host.Services.GetRequiredService<IMeterFactory>();
-        var values = new ConcurrentDictionary<string, long>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == "McpSubAgent.Tasks" && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => values[instrument.Name] = value);
-        listener.Start();
+        using var queued = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.queued");
+        using var working = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.working");
+        using var authRequired = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.auth_required");
 
         // One worker: one task runs (its LLM answers after 3 s) while two wait.
         await TaskTestHost.WaitUntilAsync(() =>
         {
-            listener.RecordObservableInstruments();
-            return values.GetValueOrDefault("mcpsubagent.tasks.working") == 1 && values.GetValueOrDefault("mcpsubagent.tasks.queued") == 2;
+            queued.RecordObservableInstruments();
+            working.RecordObservableInstruments();
+            return working.LastMeasurement?.Value == 1 && queued.LastMeasurement?.Value == 2;
         }, "one working and two queued tasks", TimeSpan.FromSeconds(10));
-        Assert.Equal(0, values.GetValueOrDefault("mcpsubagent.tasks.auth_required"));
+        authRequired.RecordObservableInstruments();
+        Assert.Equal(0, authRequired.LastMeasurement?.Value);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,14 +23,20 @@ public sealed class AgentTaskRetentionTests
         using var http = new HttpClient();
         var ct = TestContext.Current.CancellationToken;
 
-        // A few cleanup sweeps later, within the retention, both are there.
+        // A sweep within the retention deletes neither.
         clock.Advance(TimeSpan.FromHours(23));
-        await Task.Delay(600, ct);
+        await using (var scope = harness.Host.Services.CreateAsyncScope())
+        {
+            var (deleted, _) = await scope.ServiceProvider.GetRequiredService<AgentTaskStore>().CleanUpAsync(ct);
+            Assert.Equal(0, deleted);
+        }
+
         using (var early = await http.GetAsync(ephemeral.GetProperty("json_url").GetString(), ct))
         {
             Assert.Equal(HttpStatusCode.OK, early.StatusCode);
         }
 
+        // Past it, the worker's own sweep deletes the one not stored.
         clock.Advance(TimeSpan.FromHours(1.5));
         var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
         HttpStatusCode status;

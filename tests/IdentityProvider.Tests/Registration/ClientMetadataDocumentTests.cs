@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using OpenIddict.Abstractions;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using Microsoft.Extensions.Time.Testing;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;

@@ -1,4 +1,4 @@
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 
 namespace McpSubAgent.IdentityProvider.Tests.Registration;
 

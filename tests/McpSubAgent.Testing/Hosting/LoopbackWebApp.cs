@@ -15,10 +15,10 @@ internal static class LoopbackWebApp
     // Long enough for in-flight responses to finish, short enough that a stuck test does not hang disposal.
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
 
-    public static WebApplicationBuilder CreateBuilder()
+    public static WebApplicationBuilder CreateBuilder(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         // The MCP SDK logs every tool exception and cancelled call at Warning/Error; tests provoke those on purpose.

@@ -88,7 +88,7 @@ public sealed class TestMcpServer : IAsyncDisposable
         var server = new TestMcpServer(options);
         server.AddInitialTools();
 
-        var builder = LoopbackWebApp.CreateBuilder();
+        var builder = LoopbackWebApp.CreateBuilder(options.Port);
         builder.Services.AddHttpContextAccessor();
         builder.Services
             .AddMcpServer(o =>

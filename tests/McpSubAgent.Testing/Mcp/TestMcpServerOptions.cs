@@ -9,6 +9,9 @@ public sealed class TestMcpServerOptions
     /// </summary>
     public bool Stateless { get; set; } = true;
 
+    /// <summary>The port on 127.0.0.1; 0 (the default) lets the system choose. Set it to restart a server at the same URL.</summary>
+    public int Port { get; set; }
+
     /// <summary>The MCP endpoint path; must start with '/'.</summary>
     public string Path { get; set; } = "/mcp";
 

@@ -5,7 +5,7 @@ namespace McpSubAgent.IdentityProvider.Broker.Discovery;
 /// protected-resource metadata names, its authorization server's issuer and endpoints, and the scope to ask for (the
 /// server's challenge, else its <c>scopes_supported</c>, else none).
 /// </summary>
-public sealed record DownstreamAuthorization(
+internal sealed record DownstreamAuthorization(
     string Resource,
     string Issuer,
     string AuthorizationEndpoint,

@@ -104,7 +104,7 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
         yield return new Uri($"{origin}/.well-known/oauth-protected-resource");
     }
 
-    private async Task<ProtectedResourceMetadata?> FetchResourceMetadataAsync(Uri serverUrl, BearerChallenge challenge, CancellationToken cancellationToken)
+    private async Task<DownstreamResourceMetadata?> FetchResourceMetadataAsync(Uri serverUrl, BearerChallenge challenge, CancellationToken cancellationToken)
     {
         var candidates = new List<Uri>();
         if (challenge.ResourceMetadata is { } named && Uri.TryCreate(named, UriKind.Absolute, out var namedUrl) && IsAllowedEndpoint(namedUrl))
@@ -115,7 +115,7 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
         candidates.AddRange(ResourceMetadataUrls(serverUrl));
         foreach (var url in candidates)
         {
-            var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.ProtectedResourceMetadata, cancellationToken);
+            var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.DownstreamResourceMetadata, cancellationToken);
             if (metadata is not null)
             {
                 return metadata;
@@ -125,11 +125,11 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
         return null;
     }
 
-    private async Task<AuthorizationServerMetadata?> FetchServerMetadataAsync(Uri issuer, CancellationToken cancellationToken)
+    private async Task<DownstreamServerMetadata?> FetchServerMetadataAsync(Uri issuer, CancellationToken cancellationToken)
     {
         foreach (var url in ServerMetadataUrls(issuer))
         {
-            var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.AuthorizationServerMetadata, cancellationToken);
+            var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.DownstreamServerMetadata, cancellationToken);
             if (metadata is not null)
             {
                 return metadata;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using Microsoft.AspNetCore.Http;

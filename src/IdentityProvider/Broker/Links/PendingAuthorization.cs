@@ -1,4 +1,4 @@
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 
 namespace McpSubAgent.IdentityProvider.Broker.Links;
 

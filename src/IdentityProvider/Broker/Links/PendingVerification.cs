@@ -1,4 +1,4 @@
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 
 namespace McpSubAgent.IdentityProvider.Broker.Links;

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using McpSubAgent.IdentityProvider.Broker.Discovery;
-using McpSubAgent.IdentityProvider.Broker.Registration;
+using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 
 namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 

@@ -1,4 +1,4 @@
 namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 
 /// <summary>The tokens of one connection, stored encrypted.</summary>
-public sealed record DownstreamTokens(string AccessToken, string? RefreshToken, string TokenType);
+internal sealed record DownstreamTokens(string AccessToken, string? RefreshToken, string TokenType);

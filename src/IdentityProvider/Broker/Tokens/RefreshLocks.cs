@@ -1,23 +1,79 @@
-using System.Collections.Concurrent;
-
 namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 
 /// <summary>
 /// One refresh at a time per connection in this process: with rotating refresh tokens, two parallel refreshes would
 /// spend the same token twice and the second would fail. Replicas notice each other through the row's version.
+/// A connection's lock lives only while someone holds or waits for it, so the table does not grow with every user.
 /// </summary>
 internal sealed class RefreshLocks
 {
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>Connections with a lock held or awaited.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_locks)
+            {
+                return _locks.Count;
+            }
+        }
+    }
 
     public async Task<IDisposable> AcquireAsync(string connectionKey, CancellationToken cancellationToken)
     {
-        var semaphore = _locks.GetOrAdd(connectionKey, _ => new SemaphoreSlim(1, 1));
-        await semaphore.WaitAsync(cancellationToken);
-        return new Release(semaphore);
+        Entry entry;
+        lock (_locks)
+        {
+            if (!_locks.TryGetValue(connectionKey, out entry!))
+            {
+                entry = new Entry();
+                _locks.Add(connectionKey, entry);
+            }
+
+            entry.Users++;
+        }
+
+        try
+        {
+            await entry.Semaphore.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Leave(connectionKey, entry, release: false);
+            throw;
+        }
+
+        return new Release(this, connectionKey, entry);
     }
 
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    private void Leave(string connectionKey, Entry entry, bool release)
+    {
+        lock (_locks)
+        {
+            if (release)
+            {
+                entry.Semaphore.Release();
+            }
+
+            if (--entry.Users == 0)
+            {
+                _locks.Remove(connectionKey);
+                entry.Semaphore.Dispose();
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+
+        /// <summary>Holders and waiters; guarded by the table's lock.</summary>
+        public int Users { get; set; }
+    }
+
+    private sealed class Release(RefreshLocks owner, string connectionKey, Entry entry) : IDisposable
     {
         private int _released;
 
@@ -25,7 +81,7 @@ internal sealed class RefreshLocks
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                semaphore.Release();
+                owner.Leave(connectionKey, entry, release: true);
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using McpSubAgent.IdentityProvider.Accounts;
 using McpSubAgent.IdentityProvider.Hosting;
-using McpSubAgent.IdentityProvider.Registration;
+using McpSubAgent.IdentityProvider.ClientRegistration;
 using McpSubAgent.IdentityProvider.Server;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;

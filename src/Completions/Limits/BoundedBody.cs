@@ -1,0 +1,46 @@
+using System.Buffers;
+
+namespace McpSubAgent.Completions.Limits;
+
+/// <summary>
+/// Reads a request or response body whole, up to a size limit, without trusting its declared length: the one reader
+/// of the engine and its hosts for bodies that someone else controls.
+/// </summary>
+public static class BoundedBody
+{
+    /// <summary>
+    /// The bytes of <paramref name="stream"/>, or null when <paramref name="declaredLength"/> or the bytes read so far
+    /// prove it longer than <paramref name="maxBytes"/> (reading stops there).
+    /// </summary>
+    /// <param name="stream">The body.</param>
+    /// <param name="maxBytes">The largest body accepted.</param>
+    /// <param name="declaredLength">The body's <c>Content-Length</c>, if any: a larger one is refused before reading, a smaller one only sizes the buffer.</param>
+    /// <param name="cancellationToken">Cancels the reading.</param>
+    /// <returns>The body, or null when it is too large.</returns>
+    public static async Task<byte[]?> ReadAsync(Stream stream, int maxBytes, long? declaredLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        if (declaredLength > maxBytes)
+        {
+            return null;
+        }
+
+        var capacity = declaredLength is > 0 and var length ? (int)length : 16 * 1024;
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, Math.Min(capacity, maxBytes + 1)));
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer.GetMemory(8 * 1024), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return null;
+            }
+        }
+    }
+}

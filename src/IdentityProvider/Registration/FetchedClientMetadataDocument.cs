@@ -1,4 +1,0 @@
-namespace McpSubAgent.IdentityProvider.Registration;
-
-/// <summary>A client ID metadata document as fetched, with how long it may be reused.</summary>
-internal sealed record FetchedClientMetadataDocument(ClientMetadata Metadata, TimeSpan CacheDuration);
