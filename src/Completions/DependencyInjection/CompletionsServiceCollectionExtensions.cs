@@ -60,7 +60,7 @@ public static class CompletionsServiceCollectionExtensions
         services.TryAddSingleton<McpToolResolver>();
         services.TryAddSingleton<McpToolExecutor>();
         services.TryAddSingleton<UpstreamRetryPipeline>();
-        services.TryAddSingleton<UserRunLimiter>();
+        services.TryAddSingleton<IUserRunLimiter, UserRunLimiter>();
         services.TryAddSingleton<IMcpApprovalStore, InMemoryMcpApprovalStore>();
         services.TryAddSingleton(sp => new McpCompletionsEngine(
             sp.GetRequiredService<McpToolResolver>(),
@@ -68,7 +68,7 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<UpstreamRetryPipeline>(),
             sp.GetRequiredService<IOptions<CompletionsOptions>>(),
             sp.GetServices<ICompletionRunObserver>(),
-            sp.GetRequiredService<UserRunLimiter>(),
+            sp.GetRequiredService<IUserRunLimiter>(),
             sp.GetRequiredService<IMcpApprovalStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),

@@ -13,6 +13,11 @@ public sealed class RunRefusedException : Exception
         RetryAfter = retryAfter;
     }
 
+    /// <summary>The refusal of a run whose user key already has <paramref name="limit"/> runs going.</summary>
+    public static RunRefusedException TooManyRuns(int limit) => new(
+        $"Too many runs at once: this user already has {limit} running, the limit. Wait for one to finish.",
+        TimeSpan.FromSeconds(5));
+
     /// <summary>A reasonable time to wait before trying again.</summary>
     public TimeSpan RetryAfter { get; }
 }

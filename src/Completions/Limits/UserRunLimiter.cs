@@ -4,12 +4,15 @@ using Microsoft.Extensions.Options;
 namespace McpSubAgent.Completions.Limits;
 
 /// <summary>Counts the interactive runs of each user key in this process, so one user cannot take the whole machine.</summary>
-internal sealed class UserRunLimiter(IOptions<CompletionsOptions> options)
+internal sealed class UserRunLimiter(IOptions<CompletionsOptions> options) : IUserRunLimiter
 {
     private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
 
+    public ValueTask<IAsyncDisposable> AcquireAsync(string userKey, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable>(Acquire(userKey));
+
     /// <summary>Takes a slot for <paramref name="userKey"/>; throws <see cref="RunRefusedException"/> when it has none left.</summary>
-    public IDisposable Acquire(string userKey)
+    public Slot Acquire(string userKey)
     {
         var limit = options.Value.MaxConcurrentRunsPerUser;
         while (true)
@@ -17,9 +20,7 @@ internal sealed class UserRunLimiter(IOptions<CompletionsOptions> options)
             var current = _running.GetOrAdd(userKey, 0);
             if (current >= limit)
             {
-                throw new RunRefusedException(
-                    $"Too many runs at once: this user already has {current} running (the limit is {limit}). Wait for one to finish.",
-                    TimeSpan.FromSeconds(5));
+                throw RunRefusedException.TooManyRuns(limit);
             }
 
             if (_running.TryUpdate(userKey, current + 1, current))
@@ -52,7 +53,7 @@ internal sealed class UserRunLimiter(IOptions<CompletionsOptions> options)
         }
     }
 
-    private sealed class Slot(UserRunLimiter limiter, string userKey) : IDisposable
+    internal sealed class Slot(UserRunLimiter limiter, string userKey) : IDisposable, IAsyncDisposable
     {
         private int _released;
 
@@ -62,6 +63,12 @@ internal sealed class UserRunLimiter(IOptions<CompletionsOptions> options)
             {
                 limiter.Release(userKey);
             }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 }

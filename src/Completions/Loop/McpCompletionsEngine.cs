@@ -31,7 +31,7 @@ public sealed partial class McpCompletionsEngine
     private readonly UpstreamRetryPipeline _retry;
     private readonly IOptions<CompletionsOptions> _options;
     private readonly IEnumerable<ICompletionRunObserver> _observers;
-    private readonly UserRunLimiter _limiter;
+    private readonly IUserRunLimiter _limiter;
     private readonly IMcpApprovalStore _approvals;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -42,7 +42,7 @@ public sealed partial class McpCompletionsEngine
         UpstreamRetryPipeline retry,
         IOptions<CompletionsOptions> options,
         IEnumerable<ICompletionRunObserver> observers,
-        UserRunLimiter limiter,
+        IUserRunLimiter limiter,
         IMcpApprovalStore approvals,
         TimeProvider timeProvider,
         ILogger<McpCompletionsEngine> logger,
@@ -81,7 +81,8 @@ public sealed partial class McpCompletionsEngine
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(upstream);
 
-        using var slot = context.IsBackground ? null : _limiter.Acquire(context.UserKey);
+        var slot = context.IsBackground ? NoSlot.Instance : await _limiter.AcquireAsync(context.UserKey, cancellationToken).ConfigureAwait(false);
+        await using var releaseSlot = slot.ConfigureAwait(false);
         var maxDuration = _options.Value.MaxRunDuration;
         using var deadline = new CancellationTokenSource(maxDuration, _timeProvider);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
@@ -467,4 +468,12 @@ public sealed partial class McpCompletionsEngine
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run observer {Observer} failed")]
     private static partial void LogObserverFailed(ILogger logger, string observer, Exception exception);
+
+    /// <summary>What a background run holds instead of a slot: agent tasks are bounded by the task queue, not this limit.</summary>
+    private sealed class NoSlot : IAsyncDisposable
+    {
+        public static readonly NoSlot Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

@@ -12,7 +12,7 @@ internal static class OpenAIApiExtensions
     {
         builder.Services.AddOptions<OpenAIApiOptions>().BindConfiguration(OpenAIApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ModelCatalog>();
-        builder.Services.AddRedisConnection().AddSingleton<OpenAIRateLimiter>();
+        builder.Services.AddRedisConnection(builder.Configuration).AddSingleton<OpenAIRateLimiter>();
         return builder;
     }
 

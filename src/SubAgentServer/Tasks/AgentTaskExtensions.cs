@@ -10,6 +10,7 @@ internal static class AgentTaskExtensions
         builder.Services.AddOptions<AgentTaskOptions>().BindConfiguration(AgentTaskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpContextAccessor();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AgentTaskQueries>();
         builder.Services.AddScoped<AgentTaskStore>();
         builder.Services.AddSingleton<AgentTaskInserter>();
         builder.Services.AddSingleton<AgentTaskRunRegistry>();

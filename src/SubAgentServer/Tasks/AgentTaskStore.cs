@@ -11,30 +11,8 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// conditional on its lease (and on the task still working), so a replica that lost a task, or a task that was
 /// cancelled, is never overwritten.
 /// </summary>
-internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
+internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
-    // Compiled once: reading and listing tasks are tool calls that clients poll.
-    private static readonly Func<AppDbContext, string, string, CancellationToken, Task<AgentTask?>> TaskOfOwner = EF.CompileAsyncQuery(
-        (AppDbContext db, string id, string ownerKey, CancellationToken cancellationToken) => db.AgentTasks.AsNoTracking().FirstOrDefault(t => t.Id == id && t.OwnerKey == ownerKey));
-
-    private static readonly Func<AppDbContext, string, int, IAsyncEnumerable<AgentTask>> NewestOfOwner = EF.CompileAsyncQuery(
-        (AppDbContext db, string ownerKey, int limit) => db.AgentTasks.AsNoTracking()
-            .Where(t => t.OwnerKey == ownerKey)
-            .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(limit));
-
-    private static readonly Func<AppDbContext, string, string, int, IAsyncEnumerable<AgentTask>> NewestOfOwnerWithStatus = EF.CompileAsyncQuery(
-        (AppDbContext db, string ownerKey, string status, int limit) => db.AgentTasks.AsNoTracking()
-            .Where(t => t.OwnerKey == ownerKey && t.Status == status)
-            .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(limit));
-
-    // Counted at every start, through the (OwnerKey, Status) index.
-    private static readonly Func<AppDbContext, string, int, CancellationToken, Task<int>> UnfinishedOfOwner = EF.CompileAsyncQuery(
-        (AppDbContext db, string ownerKey, int limit, CancellationToken cancellationToken) => db.AgentTasks
-            .Where(t => t.OwnerKey == ownerKey
-                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired))
-            .Take(limit)
-            .Count());
-
     public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken) =>
         AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, cancellationToken);
 
@@ -44,7 +22,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
 
     /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
     public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
-        TaskOfOwner(db, id, ownerKey, cancellationToken);
+        queries.TaskOfOwner(db, id, ownerKey, cancellationToken);
 
     /// <summary>The task for the public pages, whose id is the capability.</summary>
     public Task<AgentTask?> FindByIdAsync(string id, CancellationToken cancellationToken) =>
@@ -53,7 +31,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
     public async Task<IReadOnlyList<AgentTask>> ListAsync(string ownerKey, string? status, int limit, CancellationToken cancellationToken)
     {
         var tasks = new List<AgentTask>();
-        var rows = status is null ? NewestOfOwner(db, ownerKey, limit) : NewestOfOwnerWithStatus(db, ownerKey, status, limit);
+        var rows = status is null ? queries.NewestOfOwner(db, ownerKey, limit) : queries.NewestOfOwnerWithStatus(db, ownerKey, status, limit);
         await foreach (var task in rows.WithCancellation(cancellationToken))
         {
             tasks.Add(task);
@@ -179,7 +157,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskInserter inserter
     public async Task EnsureRoomForAsync(string ownerKey, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxPendingTasksPerUser;
-        var pending = await UnfinishedOfOwner(db, ownerKey, limit, cancellationToken);
+        var pending = await queries.UnfinishedOfOwner(db, ownerKey, limit, cancellationToken);
         if (pending >= limit)
         {
             throw new TaskLimitException(

@@ -63,6 +63,53 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task TwoReplicas_RunsAtOnceOfAUser_CountAcrossThem()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var redis = await TestContext.Current.GetFixture<RedisServer>() ?? throw new InvalidOperationException("No Redis fixture.");
+        var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
+        await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
+        llm.Responder = _ => LlmReply.Text("ok") with { DelayBeforeHeaders = TimeSpan.FromSeconds(3) };
+        var port = LoopbackPort.Free();
+        var settings = ReplicaSettings(port, llm);
+        settings["Completions:MaxConcurrentRunsPerUser"] = "1";
+        settings["Redis:Configuration"] = await redis.ConfigurationAsync(cancellationToken);
+        await using var first = await SubAgentHost.StartAsync(database, settings, port: port);
+        await using var second = await SubAgentHost.StartAsync(database, settings);
+        await first.CreateUserAsync("replica-runs@example.com", Password);
+        using var oauth = new OAuthTestClient(first);
+        var (_, tokens) = await oauth.LogInAsync("replica-runs@example.com", Password);
+        var token = (string)tokens["access_token"]!;
+
+        // A run at the first replica holds the user's one slot while the model thinks...
+        var running = PostAsync(first, token);
+        using (var started = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            started.CancelAfter(TimeSpan.FromSeconds(30));
+            while (llm.RequestCount == 0)
+            {
+                await Task.Delay(20, started.Token);
+            }
+        }
+
+        // ...so the second replica refuses the user's next run, before it reaches the model.
+        using (var refused = await PostAsync(second, token))
+        {
+            Assert.Equal("too_many_runs", (string?)(await OpenAIApiHarness.AssertErrorAsync(refused, HttpStatusCode.TooManyRequests))["code"]);
+        }
+
+        using (var finished = await running)
+        {
+            Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
+        }
+
+        // The slot is given back in Redis when the run ends.
+        using var next = await PostAsync(second, token);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(2, llm.RequestCount);
+    }
+
+    [Fact]
     public async Task RedisUnreachable_ChatCompletion_Gets503InOpenAIFormat_AndNothingRuns()
     {
         await using var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
