@@ -69,7 +69,12 @@ public sealed class ReplicaTests
         var redis = await TestContext.Current.GetFixture<RedisServer>() ?? throw new InvalidOperationException("No Redis fixture.");
         var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
         await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
-        llm.Responder = _ => LlmReply.Text("ok") with { DelayBeforeHeaders = TimeSpan.FromSeconds(3) };
+        var firstCallArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        llm.Responder = _ =>
+        {
+            firstCallArrived.TrySetResult();
+            return LlmReply.Text("ok") with { DelayBeforeHeaders = TimeSpan.FromSeconds(3) };
+        };
         var port = LoopbackPort.Free();
         var settings = ReplicaSettings(port, llm);
         settings["Completions:MaxConcurrentRunsPerUser"] = "1";
@@ -83,14 +88,7 @@ public sealed class ReplicaTests
 
         // A run at the first replica holds the user's one slot while the model thinks...
         var running = PostAsync(first, token);
-        using (var started = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            started.CancelAfter(TimeSpan.FromSeconds(30));
-            while (llm.RequestCount == 0)
-            {
-                await Task.Delay(20, started.Token);
-            }
-        }
+        await firstCallArrived.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
 
         // ...so the second replica refuses the user's next run, before it reaches the model.
         using (var refused = await PostAsync(second, token))
