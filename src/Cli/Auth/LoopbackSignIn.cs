@@ -58,6 +58,8 @@ internal sealed class LoopbackSignIn(HttpClient http, CliEnvironment environment
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         await using var stop = linked.Token.Register(listener.Stop).ConfigureAwait(false);
 
+        // Listening before the browser opens: the redirect can come back before the opener returns.
+        var receive = ReceiveCodeAsync(listener, state);
         await environment.Error.WriteLineAsync($"Sign in at: {authorize.AbsoluteUri}").ConfigureAwait(false);
         if (openBrowser)
         {
@@ -67,7 +69,7 @@ internal sealed class LoopbackSignIn(HttpClient http, CliEnvironment environment
         string code;
         try
         {
-            code = await ReceiveCodeAsync(listener, state).ConfigureAwait(false);
+            code = await receive.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException && linked.IsCancellationRequested)
         {
