@@ -84,6 +84,12 @@ public sealed class ChatCompletionRequest
     /// <summary>Whether the first message carried front matter for the engine (now removed from it).</summary>
     public bool HasFrontMatter { get; }
 
+    /// <summary>
+    /// Whether the model may search the MCP registry and add a server it found to the rest of the run
+    /// (<c>{type: "mcp_search"}</c> in <c>tools</c>, or <c>mcp_search: true</c> in front matter).
+    /// </summary>
+    public bool McpSearch { get; init; }
+
     /// <summary>Whether the request names any MCP server.</summary>
     public bool HasMcpServers => McpServers.Count > 0;
 }

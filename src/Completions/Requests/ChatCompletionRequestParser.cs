@@ -43,7 +43,7 @@ public static partial class ChatCompletionRequestParser
     public static bool MayUseMcp(JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(IsMcpTool))
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => IsMcpTool(t) || IsMcpSearchTool(t)))
         {
             return true;
         }
@@ -106,6 +106,7 @@ public static partial class ChatCompletionRequestParser
 
         var servers = new List<McpServerSpec>();
         var callerTools = new JsonArray();
+        var mcpSearch = false;
         if (body["tools"] is JsonNode toolsNode)
         {
             if (toolsNode is not JsonArray tools)
@@ -115,7 +116,11 @@ public static partial class ChatCompletionRequestParser
 
             for (var i = 0; i < tools.Count; i++)
             {
-                if (tools[i] is JsonObject tool && IsMcpTool(tool))
+                if (tools[i] is JsonObject searchTool && IsMcpSearchTool(searchTool))
+                {
+                    mcpSearch = true;
+                }
+                else if (tools[i] is JsonObject tool && IsMcpTool(tool))
                 {
                     var spec = ParseMcpTool(tool, $"tools[{i}]");
                     if (servers.Any(s => s.ServerUrl == spec.ServerUrl))
@@ -147,7 +152,12 @@ public static partial class ChatCompletionRequestParser
         }
 
         return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
-            maxRounds, frontMatter?.Profile, user, frontMatter is not null) { WaitForLogin = waitForLogin, WaitForApproval = waitForApproval };
+            maxRounds, frontMatter?.Profile, user, frontMatter is not null)
+        {
+            WaitForLogin = waitForLogin,
+            WaitForApproval = waitForApproval,
+            McpSearch = mcpSearch || frontMatter?.McpSearch == true,
+        };
     }
 
     /// <summary>A wait in whole seconds, from 0 (do not wait: null) to <see cref="MaxWaitForLogin"/>.</summary>
@@ -166,6 +176,8 @@ public static partial class ChatCompletionRequestParser
 
         return seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     }
+
+    private static bool IsMcpSearchTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp_search";
 
     private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";
 
