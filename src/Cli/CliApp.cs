@@ -168,6 +168,11 @@ internal static class CliApp
         {
             return await FailAsync(environment, json, ExitCodes.RunFailed, $"The server could not be reached: {ex.Message}").ConfigureAwait(false);
         }
+        catch (IOException ex)
+        {
+            // The connection broke mid-answer (HttpIOException), or a file could not be read or written.
+            return await FailAsync(environment, json, ExitCodes.RunFailed, ex.Message).ConfigureAwait(false);
+        }
     }
 
     private static async Task<int> FailAsync(CliEnvironment environment, bool json, int exitCode, string message)

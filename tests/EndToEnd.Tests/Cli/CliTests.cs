@@ -134,6 +134,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_UpstreamBreaksOffMidAnswer_ShowsWhatCameAndExitsWithRunError()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        using var cli = await SignedInAsync(h);
+        h.Llm.Enqueue(LlmReply.Text("The first words and then the rest of a long answer.") with { AbortAfterChunks = 5 });
+
+        var result = await cli.RunAsync("run", cli.Prompt("Hello."), "--output", "text");
+
+        Assert.True(result.ExitCode == ExitCodes.RunFailed, result.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(result.Output), result.ToString());
+        Assert.Contains("Error:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_AccessTokenExpired_RefreshesAndKeepsTheRotatedRefreshToken()
     {
         await using var h = await OpenAIApiHarness.StartAsync();
