@@ -37,6 +37,24 @@ public sealed partial class McpCompletionsEngine
             : [.. calls.Where(c => McpSearchTools.IsSearchTool(c.Name.ToString()) && !toolsByName.ContainsKey(c.Name.ToString()))];
 
     /// <summary>
+    /// A round held for approval keeps only the calls an approved round can make (MCP tools and the caller's): a search
+    /// the model asked for in the same round is dropped from it, and the model can ask again once the round is decided.
+    /// </summary>
+    private static void DropSearchCalls(JsonObject assistant, List<ToolCallBuilder> searchCalls)
+    {
+        if (searchCalls.Count == 0 || assistant["tool_calls"] is not JsonArray calls)
+        {
+            return;
+        }
+
+        var ids = searchCalls.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var call in calls.OfType<JsonObject>().Where(c => ids.Contains((string?)c["id"] ?? "")).ToList())
+        {
+            calls.Remove(call);
+        }
+    }
+
+    /// <summary>
     /// After a round: offers the tools of the servers the model added from the next round on, and shows the person the
     /// login links of added servers that need one (in text mode too: the person must act on them).
     /// </summary>

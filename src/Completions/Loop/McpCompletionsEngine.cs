@@ -300,6 +300,7 @@ public sealed partial class McpCompletionsEngine
                 if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
                 {
                     // The whole round waits: its other calls run with the approved ones, once the answers come.
+                    DropSearchCalls(assistant, searchCalls);
                     var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken).ConfigureAwait(false);
                     foreach (var approval in approvals)
                     {

@@ -97,6 +97,41 @@ public sealed class McpSearchTests
     }
 
     [Fact]
+    public async Task ChatCompletion_SearchInARoundHeldForApproval_TheApprovedRoundGoesOn()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await StartAsync(registry);
+        var token = await h.SignInAsync("held-searcher@example.com");
+        h.Llm.Enqueue(
+            LlmReply.ToolCalls(
+                new LlmToolCall("call_e", OpenAIApiHarness.EchoTool, """{"text":"approved"}"""),
+                new LlmToolCall("call_s", "search_mcp_servers", """{"query":"echo"}""")),
+            LlmReply.Text("Done."));
+        JsonArray Tools() => new(
+            new JsonObject { ["type"] = "mcp", ["server_url"] = h.Downstream.Endpoint.AbsoluteUri, ["require_approval"] = "always" },
+            new JsonObject { ["type"] = "mcp_search" });
+        var user = new JsonObject { ["role"] = "user", ["content"] = "Echo, and look for more servers." };
+
+        using var held = await h.PostAsync(token, new JsonObject { ["messages"] = new JsonArray(user.DeepClone()), ["tools"] = Tools() });
+        var first = await OpenAIApiHarness.JsonAsync(held);
+        Assert.Equal("tool_calls", (string?)first["choices"]![0]!["finish_reason"]);
+        var approvalId = (string)first["mcp_approval_required"]![0]!["id"]!;
+        using var answered = await h.PostAsync(token, new JsonObject
+        {
+            ["messages"] = new JsonArray(
+                user.DeepClone(),
+                first["choices"]![0]!["message"]!.DeepClone(),
+                new JsonObject { ["role"] = "tool", ["tool_call_id"] = approvalId, ["content"] = "approve" }),
+            ["tools"] = Tools(),
+        });
+        var second = await OpenAIApiHarness.JsonAsync(answered);
+
+        Assert.True(answered.IsSuccessStatusCode, second.ToJsonString());
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+        Assert.EndsWith("Done.", (string)second["choices"]![0]!["message"]!["content"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CliRun_McpSearchInFrontMatter_AddedServerNeedsLogin_ShowsTheLoginLink()
     {
         await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
