@@ -25,6 +25,13 @@ public sealed class CompletionsOptions
     public bool AllowPrivateNetworkServers { get; set; }
 
     /// <summary>
+    /// The MCP registry that the opt-in <c>mcp_search</c> tool searches, by the official MCP Registry API
+    /// (<c>GET {url}/v0.1/servers?search=…&amp;limit=…</c>).
+    /// </summary>
+    [Required]
+    public Uri McpRegistryUrl { get; set; } = new("https://registry.modelcontextprotocol.io");
+
+    /// <summary>
     /// How long a tool call held for approval (<c>require_approval</c>) may be decided and answered; after that its
     /// approval id is refused and the call is not made.
     /// </summary>

@@ -6,6 +6,7 @@ using McpSubAgent.Completions.Diagnostics;
 using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Mcp;
+using McpSubAgent.Completions.Search;
 using McpSubAgent.Completions.Transport;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.Completions.Usage;
@@ -58,6 +59,8 @@ public static class CompletionsServiceCollectionExtensions
         services.TryAddSingleton<ServerUrlGuard>();
         services.TryAddSingleton<McpConnectionPool>();
         services.TryAddSingleton<McpToolResolver>();
+        services.AddHttpClient(McpRegistryClient.HttpClientName);
+        services.TryAddSingleton<McpRegistryClient>();
         services.TryAddSingleton<McpToolExecutor>();
         services.TryAddSingleton<UpstreamRetryPipeline>();
         services.TryAddSingleton<IUserRunLimiter, UserRunLimiter>();
@@ -72,7 +75,8 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<IMcpApprovalStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
-            sp.GetRequiredService<CompletionsMetrics>()));
+            sp.GetRequiredService<CompletionsMetrics>(),
+            sp.GetRequiredService<McpRegistryClient>()));
         services.TryAddSingleton(sp => new McpServerProbe(
             sp.GetRequiredService<McpToolResolver>(),
             sp.GetRequiredService<IHttpClientFactory>(),

@@ -11,6 +11,7 @@ using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
 using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Search;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.Completions.Usage;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public sealed partial class McpCompletionsEngine
     private readonly IEnumerable<ICompletionRunObserver> _observers;
     private readonly IUserRunLimiter _limiter;
     private readonly IMcpApprovalStore _approvals;
+    private readonly McpRegistryClient _registry;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -46,8 +48,10 @@ public sealed partial class McpCompletionsEngine
         IMcpApprovalStore approvals,
         TimeProvider timeProvider,
         ILogger<McpCompletionsEngine> logger,
-        CompletionsMetrics metrics)
+        CompletionsMetrics metrics,
+        McpRegistryClient registry)
     {
+        _registry = registry;
         _limiter = limiter;
         _approvals = approvals;
         _metrics = metrics;
@@ -165,10 +169,19 @@ public sealed partial class McpCompletionsEngine
 
             // Answers to held calls are checked before the run starts, so that a refused approval is an error status.
             var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
+            using var search = StartSearch(request, context.UserKey, profile, toolsByName);
 
             yield return new RunStarted(runId);
 
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
+            if (search is not null)
+            {
+                foreach (var definition in McpSearchTools.Definitions())
+                {
+                    offeredTools.Add(definition);
+                }
+            }
+
             var total = TokenUsage.Zero;
 
             if (approved is not null)
@@ -276,7 +289,8 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 var mcpCalls = calls.Where(c => toolsByName.ContainsKey(c.Name.ToString())).ToList();
-                var clientCalls = calls.Where(c => !toolsByName.ContainsKey(c.Name.ToString())).ToList();
+                var searchCalls = SearchCalls(search, calls, toolsByName);
+                var clientCalls = calls.Where(c => !toolsByName.ContainsKey(c.Name.ToString()) && !searchCalls.Contains(c)).ToList();
                 var assistant = new JsonObject
                 {
                     ["role"] = "assistant",
@@ -287,6 +301,7 @@ public sealed partial class McpCompletionsEngine
                 if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
                 {
                     // The whole round waits: its other calls run with the approved ones, once the answers come.
+                    DropSearchCalls(assistant, searchCalls);
                     var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken).ConfigureAwait(false);
                     foreach (var approval in approvals)
                     {
@@ -336,7 +351,7 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 var toolMessages = new List<JsonObject>();
-                if (mcpCalls.Count > 0)
+                if (mcpCalls.Count > 0 || searchCalls.Count > 0)
                 {
                     yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
                 }
@@ -348,6 +363,13 @@ public sealed partial class McpCompletionsEngine
                     var tool = toolsByName[toolCall.Name.ToString()];
                     var info = new ToolCallInfo(toolCall.Id, tool.FunctionName, tool.Tool.Name, tool.Server.ServerUrl, toolCall.Arguments.ToString(), round);
                     pending.Add(_executor.ExecuteAsync(tool, info, roundActivity?.Context ?? default, cancellationToken));
+                    startedCalls.Add(info);
+                }
+
+                foreach (var toolCall in searchCalls)
+                {
+                    var info = search!.Describe(toolCall, round);
+                    pending.Add(search.ExecuteAsync(info, cancellationToken));
                     startedCalls.Add(info);
                 }
 
@@ -379,7 +401,7 @@ public sealed partial class McpCompletionsEngine
                     yield return new ToolCallCompleted(execution.Call, execution.Status, execution.ResultForModel, execution.Duration);
                 }
 
-                foreach (var toolCall in mcpCalls)
+                foreach (var toolCall in calls.Where(c => results.ContainsKey(c.Id)))
                 {
                     toolMessages.Add(ToolMessage(toolCall.Id, results[toolCall.Id].ResultForModel));
                 }
@@ -399,6 +421,10 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 yield return new RoundCompleted(round, answer.Usage, appended);
+                foreach (var e in OfferAddedServers(search, toolsByName, offeredTools))
+                {
+                    yield return e;
+                }
 
                 if (round >= maxRounds)
                 {

@@ -35,7 +35,7 @@ public static class ChatCompletionRequestParser
     public static bool MayUseMcp(JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(McpServerSpec.IsToolEntry))
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => McpServerSpec.IsToolEntry(t) || IsMcpSearchTool(t)))
         {
             return true;
         }
@@ -98,6 +98,7 @@ public static class ChatCompletionRequestParser
 
         var servers = new List<McpServerSpec>();
         var callerTools = new JsonArray();
+        var mcpSearch = false;
         if (body["tools"] is JsonNode toolsNode)
         {
             if (toolsNode is not JsonArray tools)
@@ -107,7 +108,11 @@ public static class ChatCompletionRequestParser
 
             for (var i = 0; i < tools.Count; i++)
             {
-                if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
+                if (tools[i] is JsonObject searchTool && IsMcpSearchTool(searchTool))
+                {
+                    mcpSearch = true;
+                }
+                else if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
                 {
                     var spec = McpServerSpec.FromToolEntry(tool, $"tools[{i}]");
                     if (servers.Any(s => s.ServerUrl == spec.ServerUrl))
@@ -149,6 +154,7 @@ public static class ChatCompletionRequestParser
             Profile = frontMatter?.Profile,
             WaitForLogin = waitForLogin,
             WaitForApproval = waitForApproval,
+            McpSearch = mcpSearch || frontMatter?.McpSearch == true,
         };
         return new ChatCompletionRequest(run, stream, includeUsage, user, frontMatter is not null);
     }
@@ -169,6 +175,8 @@ public static class ChatCompletionRequestParser
 
         return seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     }
+
+    private static bool IsMcpSearchTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp_search";
 
     private static string? ReadOptionalString(JsonObject obj, string name) => obj[name] switch
     {

@@ -50,6 +50,12 @@ public sealed record CompletionRunRequest
     /// <summary>How long to wait for a person to decide held calls before answering with them; null answers at once.</summary>
     public TimeSpan? WaitForApproval { get; init; }
 
+    /// <summary>
+    /// Whether the model may search the MCP registry and add a server it found to the rest of the run
+    /// (<c>{type: "mcp_search"}</c> in <c>tools</c>, or <c>mcp_search: true</c> in front matter).
+    /// </summary>
+    public bool McpSearch { get; init; }
+
     /// <summary>Whether the request names any MCP server.</summary>
     public bool HasMcpServers => McpServers.Count > 0;
 

@@ -13,6 +13,9 @@ namespace McpSubAgent.Completions.Requests;
 /// </summary>
 internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Profile, McpApprovalPolicy RequireApproval)
 {
+    /// <summary><c>mcp_search: true</c>: the model may search the MCP registry and add servers.</summary>
+    public bool McpSearch { get; init; }
+
     private static readonly IDeserializer Yaml = new DeserializerBuilder().Build();
 
     /// <summary>Finds, parses and strips the front matter of <paramref name="messages"/>; null when there is none.</summary>
@@ -49,7 +52,7 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
             return null; // Not YAML: a markdown rule followed by text, say.
         }
 
-        if (document is not Dictionary<object, object> map || !(map.ContainsKey("mcp") || map.ContainsKey("profile")))
+        if (document is not Dictionary<object, object> map || !(map.ContainsKey("mcp") || map.ContainsKey("profile") || map.ContainsKey("mcp_search")))
         {
             return null;
         }
@@ -64,8 +67,14 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
         var policy = map.TryGetValue("require_approval", out var approval)
             ? McpApprovalPolicy.Parse(ToJson(approval), "messages")
             : McpApprovalPolicy.NeverRequired;
+        var search = map.TryGetValue("mcp_search", out var searchValue) && searchValue is not null && (searchValue as string ?? "") switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new InvalidRequestException("Front matter 'mcp_search' must be true or false.", "messages"),
+        };
         write(rest);
-        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), policy);
+        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), policy) { McpSearch = search };
     }
 
     private static List<string> ReadUrls(object? value) => value switch

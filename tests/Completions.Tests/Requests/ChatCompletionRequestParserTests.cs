@@ -166,6 +166,33 @@ public sealed class ChatCompletionRequestParserTests
     }
 
     [Fact]
+    public void Parse_McpSearchTool_TurnsSearchOnAndIsNotSentUpstream()
+    {
+        var request = ChatCompletionRequestParser.Parse(Body(new JsonObject { ["type"] = "mcp_search" }));
+
+        Assert.True(request.Run.McpSearch);
+        Assert.Empty(request.Run.CallerTools);
+        Assert.False(ChatCompletionRequestParser.Parse(Body()).Run.McpSearch);
+    }
+
+    [Fact]
+    public void FrontMatter_McpSearch_TurnsSearchOnAndIsRemoved()
+    {
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "---\nmcp_search: true\n---\nFind a server." }),
+        };
+
+        var request = ChatCompletionRequestParser.Parse(body);
+
+        Assert.True(request.Run.McpSearch);
+        Assert.Equal("Find a server.", (string?)request.Run.Messages[0]!["content"]);
+        Assert.True(ChatCompletionRequestParser.MayUseMcp(new JsonObject { ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp_search" }) }));
+        body["messages"]![0]!["content"] = "---\nmcp_search: maybe\n---\nFind a server.";
+        Assert.Equal("messages", Refused(body).Param);
+    }
+
+    [Fact]
     public void FrontMatter_NamesServersAndProfile_AndIsRemoved()
     {
         var body = new JsonObject

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Mcp;
+using McpSubAgent.Completions.Rendering;
+using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.Search;
+
+namespace McpSubAgent.Completions.Loop;
+
+public sealed partial class McpCompletionsEngine
+{
+    /// <summary>The run's MCP search, when the request opted in; its tool names must not clash with the caller's.</summary>
+    private McpSearchSession? StartSearch(CompletionRunRequest request, string userKey, string? profile, Dictionary<string, ResolvedMcpTool> toolsByName)
+    {
+        if (!request.McpSearch)
+        {
+            return null;
+        }
+
+        var callerNames = request.CallerTools.OfType<JsonObject>()
+            .Select(t => t["function"]?["name"] is JsonValue name && name.TryGetValue(out string? text) ? text : null)
+            .OfType<string>()
+            .ToList();
+        if (callerNames.FirstOrDefault(McpSearchTools.IsSearchTool) is { } clash)
+        {
+            throw new InvalidRequestException($"The function name '{clash}' is reserved for the mcp_search tool.", "tools");
+        }
+
+        return new McpSearchSession(_registry, _resolver, userKey, profile,
+            [.. callerNames, .. toolsByName.Keys, McpSearchTools.Search, McpSearchTools.Add], _options.Value, _timeProvider);
+    }
+
+    /// <summary>The calls of a round that go to the search tools (an MCP tool of the same name would win, but names differ).</summary>
+    private static List<ToolCallBuilder> SearchCalls(McpSearchSession? search, IReadOnlyList<ToolCallBuilder> calls, Dictionary<string, ResolvedMcpTool> toolsByName) =>
+        search is null
+            ? []
+            : [.. calls.Where(c => McpSearchTools.IsSearchTool(c.Name.ToString()) && !toolsByName.ContainsKey(c.Name.ToString()))];
+
+    /// <summary>
+    /// A round held for approval keeps only the calls an approved round can make (MCP tools and the caller's): a search
+    /// the model asked for in the same round is dropped from it, and the model can ask again once the round is decided.
+    /// </summary>
+    private static void DropSearchCalls(JsonObject assistant, List<ToolCallBuilder> searchCalls)
+    {
+        if (searchCalls.Count == 0 || assistant["tool_calls"] is not JsonArray calls)
+        {
+            return;
+        }
+
+        var ids = searchCalls.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var call in calls.OfType<JsonObject>().Where(c => ids.Contains((string?)c["id"] ?? "")).ToList())
+        {
+            calls.Remove(call);
+        }
+    }
+
+    /// <summary>
+    /// After a round: offers the tools of the servers the model added from the next round on, and shows the person the
+    /// login links of added servers that need one (in text mode too: the person must act on them).
+    /// </summary>
+    private static IEnumerable<CompletionEvent> OfferAddedServers(McpSearchSession? search, Dictionary<string, ResolvedMcpTool> toolsByName, JsonArray offeredTools)
+    {
+        if (search is null)
+        {
+            yield break;
+        }
+
+        var (tools, logins) = search.TakeAdded();
+        foreach (var tool in tools)
+        {
+            toolsByName[tool.FunctionName] = tool;
+            offeredTools.Add(tool.ToFunctionTool());
+        }
+
+        if (logins.Count > 0)
+        {
+            yield return new ContentDelta(MarkdownRenderer.LoginRequired(logins), FromModel: false);
+        }
+    }
+}
