@@ -31,7 +31,7 @@ public sealed partial class McpCompletionsEngine
         CompletionRunContext context, JsonObject assistant, IEnumerable<ToolCallBuilder> held, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
     {
         var round = assistant.ToJsonString();
-        var expiresAt = _timeProvider.GetUtcNow() + _options.Value.ApprovalLifetime;
+        var expiresAt = _timeProvider.GetUtcNow() + (context.ApprovalLifetime ?? _options.Value.ApprovalLifetime);
         var approvals = held.Select(call =>
         {
             var tool = toolsByName[call.Name.ToString()];
