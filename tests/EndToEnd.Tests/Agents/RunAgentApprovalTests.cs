@@ -2,13 +2,15 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using McpSubAgent.Testing.Llm;
 using ModelContextProtocol;
+using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.EndToEnd.Tests.Agents;
 
 /// <summary>
-/// run_agent with require_approval through the C# SDK client: the run waits for the decision on the link its progress
-/// reports, or ends with approval_required and the links. (Elicitation cannot be used: /mcp is stateless.)
+/// run_agent with require_approval through the C# SDK client: a client with an elicitation handler is asked (form-mode
+/// elicitation through MCP 2026-07-28 multi round-trip requests, on the stateless /mcp); another client's run waits for
+/// the decision on the link its progress reports, or ends with approval_required and the links.
 /// </summary>
 public sealed partial class RunAgentApprovalTests
 {
@@ -60,6 +62,47 @@ public sealed partial class RunAgentApprovalTests
         var toolResult = (string?)h.Llm.Requests[1].Messages[^1]!["content"];
         Assert.Contains(callsMade == 1 ? "echo: hi" : "denied by the user", toolResult, StringComparison.Ordinal);
         Assert.EndsWith("Done.", Text(result), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("accept", 1, "echo: hi")]
+    [InlineData("decline", 0, "denied by the user")]
+    public async Task RunAgent_ClientWithElicitation_IsAskedForEachHeldCall_AndItsAnswerDecides(string action, int callsMade, string toolResult)
+    {
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", EchoFunction, """{"text":"hi"}""")), LlmReply.Text("Done."));
+        var asked = new List<ElicitRequestParams>();
+        var options = new McpClientOptions
+        {
+            Handlers = new McpClientHandlers
+            {
+                ElicitationHandler = (question, _) =>
+                {
+                    asked.Add(question!);
+                    Assert.Equal(0, h.Downstream.CallCount("echo"));
+                    return ValueTask.FromResult(new ElicitResult { Action = action });
+                },
+            },
+        };
+        await using var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = h.Host.McpUrl,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {h.AccessToken}" },
+            }),
+            options, cancellationToken: TestContext.Current.CancellationToken);
+
+        var result = await client.CallToolAsync("run_agent", Arguments(h), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal("completed", result.StructuredContent!.Value.GetProperty("status").GetString());
+        var question = Assert.Single(asked);
+        Assert.Equal("form", question.Mode);
+        Assert.Contains("echo", question.Message, StringComparison.Ordinal);
+        Assert.Contains("""{"text":"hi"}""", question.Message, StringComparison.Ordinal);
+        Assert.Equal(callsMade, h.Downstream.CallCount("echo"));
+        Assert.Contains(toolResult, (string?)h.Llm.Requests[1].Messages[^1]!["content"], StringComparison.Ordinal);
+        Assert.EndsWith("Done.", Text(result).TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(2, h.Llm.RequestCount);
     }
 
     [Fact]
