@@ -61,6 +61,24 @@ public sealed partial class McpCompletionsEngine
     ];
 
     /// <summary>
+    /// The messages that answer held calls, as an app sends them after the conversation: the held calls under their
+    /// approval ids (with the tool's name and the exact arguments), then an <c>approve</c> or <c>deny</c> for each. For
+    /// hosts that collect the decisions themselves (agent tasks, elicitation); the engine checks every approval again.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> ApprovalAnswers(IEnumerable<(string ApprovalId, string ToolName, string Arguments, bool Approve)> decisions)
+    {
+        var decided = decisions.ToList();
+        var calls = new JsonArray([.. decided.Select(d => (JsonNode)new JsonObject
+        {
+            ["id"] = d.ApprovalId,
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = d.ToolName, ["arguments"] = d.Arguments },
+        })]);
+        return [new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = calls },
+            .. decided.Select(d => ToolMessage(d.ApprovalId, d.Approve ? "approve" : "deny"))];
+    }
+
+    /// <summary>
     /// When the conversation ends with answers to held calls (an assistant message with <c>mcpapr_…</c> tool call ids and
     /// a <c>tool</c> message for each), checks every approval (the user's own, unexpired, unused, for exactly this call)
     /// and marks it used; null when the conversation does not end so. A failed check is an <see cref="InvalidRequestException"/>.

@@ -77,28 +77,13 @@ internal sealed class ApprovalElicitation(IDataProtectionProvider dataProtection
 
         var messages = state["messages"]?.AsArray().DeepClone().AsArray() ?? [];
         var held = state["approvals"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
-        var answers = new List<JsonObject>
+        var answers = McpCompletionsEngine.ApprovalAnswers(held.Select(a =>
         {
-            new()
-            {
-                ["role"] = "assistant",
-                ["content"] = null,
-                ["tool_calls"] = new JsonArray([.. held.Select(a => (JsonNode)new JsonObject
-                {
-                    ["id"] = a["id"]?.DeepClone(),
-                    ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = a["tool"]?.DeepClone(), ["arguments"] = a["arguments"]?.DeepClone() },
-                })]),
-            },
-        };
-        foreach (var approval in held)
-        {
-            var id = (string?)approval["id"] ?? "";
+            var id = (string?)a["id"] ?? "";
             var accepted = responses?.TryGetValue(id, out var response) == true
                 && response.Deserialize(InputResponse.ElicitResultJsonTypeInfo) is { IsAccepted: true };
-            answers.Add(McpCompletionsEngine.ToolMessage(id, accepted ? "approve" : "deny"));
-        }
-
+            return (id, (string?)a["tool"] ?? "", (string?)a["arguments"] ?? "", accepted);
+        }));
         return new ResumePoint(messages, (int?)state["rounds"] ?? 0, (string?)state["output"] ?? "") { Answers = answers };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using McpSubAgent.SubAgentServer.Agents;
+using McpSubAgent.SubAgentServer.Approvals;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -251,39 +252,56 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
 
     /// <summary>
     /// Queues the owner's <c>input_required</c> task that waits on <paramref name="approvalId"/> again once every call it
-    /// waits on is decided (<paramref name="isDecided"/>), so that a worker resumes it; false when it still waits or there is none.
+    /// waits on is decided, so that a worker resumes it; false when it still waits or there is none.
     /// </summary>
-    public async Task<bool> QueueDecidedAsync(string ownerKey, string approvalId, Func<string, Task<bool>> isDecided, CancellationToken cancellationToken)
+    public async Task<bool> QueueDecidedAsync(string ownerKey, string approvalId, CancellationToken cancellationToken)
     {
         var waiting = await db.AgentTasks.AsNoTracking()
             .Where(t => t.OwnerKey == ownerKey && t.Status == AgentTaskStatus.InputRequired && t.ApprovalsJson != null)
             .Select(t => new { t.Id, t.ApprovalsJson })
             .ToListAsync(cancellationToken);
+        var task = waiting.Select(t => (t.Id, Ids: HeldIds(t.ApprovalsJson!))).FirstOrDefault(t => t.Ids.Contains(approvalId));
+        return task.Id is not null && await QueueIfDecidedAsync(task.Id, task.Ids, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the <c>input_required</c> tasks whose calls are all decided but that were not queued (the process that
+    /// recorded the last decision stopped before it queued the task); the oldest first, a bounded number per sweep.
+    /// </summary>
+    public async Task<int> QueueDecidedAsync(int most, CancellationToken cancellationToken)
+    {
+        var waiting = await db.AgentTasks.AsNoTracking()
+            .Where(t => t.Status == AgentTaskStatus.InputRequired && t.ApprovalsJson != null)
+            .OrderBy(t => t.UpdatedAt)
+            .Select(t => new { t.Id, t.ApprovalsJson })
+            .Take(most)
+            .ToListAsync(cancellationToken);
+        var queued = 0;
         foreach (var task in waiting)
         {
-            var approvals = JsonSerializer.Deserialize(task.ApprovalsJson!, AgentTaskJsonContext.Default.ListAgentApproval) ?? [];
-            if (!approvals.Any(a => a.Id == approvalId))
-            {
-                continue;
-            }
-
-            foreach (var approval in approvals)
-            {
-                if (!await isDecided(approval.Id))
-                {
-                    return false;
-                }
-            }
-
-            // Of two decisions made at once, both may see every call decided: the condition lets one of them queue it.
-            var now = timeProvider.GetUtcNow();
-            return await db.AgentTasks
-                .Where(t => t.Id == task.Id && t.Status == AgentTaskStatus.InputRequired)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, AgentTaskStatus.Queued).SetProperty(t => t.UpdatedAt, now), cancellationToken) == 1;
+            queued += await QueueIfDecidedAsync(task.Id, HeldIds(task.ApprovalsJson!), cancellationToken) ? 1 : 0;
         }
 
-        return false;
+        return queued;
     }
+
+    private async Task<bool> QueueIfDecidedAsync(string id, List<string> approvalIds, CancellationToken cancellationToken)
+    {
+        var decided = await db.Set<ToolApproval>().CountAsync(a => approvalIds.Contains(a.Id) && a.Approved != null, cancellationToken);
+        if (decided < approvalIds.Count)
+        {
+            return false;
+        }
+
+        // Of two decisions made at once, both may see every call decided: the condition lets one of them queue it.
+        var now = timeProvider.GetUtcNow();
+        return await db.AgentTasks
+            .Where(t => t.Id == id && t.Status == AgentTaskStatus.InputRequired)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, AgentTaskStatus.Queued).SetProperty(t => t.UpdatedAt, now), cancellationToken) == 1;
+    }
+
+    private static List<string> HeldIds(string approvalsJson) =>
+        [.. (JsonSerializer.Deserialize(approvalsJson, AgentTaskJsonContext.Default.ListAgentApproval) ?? []).Select(a => a.Id)];
 
     /// <summary>
     /// Deletes ended <c>store: false</c> tasks past their retention, and fails tasks that waited too long for a login or
@@ -299,27 +317,26 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             .ExecuteDeleteAsync(cancellationToken);
 
         var loginBefore = now - settings.AuthRequiredTimeout;
-        var error = $"Nobody logged in to the MCP servers within {settings.AuthRequiredTimeout.TotalHours:0.#} hours; log in and start the task again.";
-        var expired = await db.AgentTasks
-            .Where(t => t.Status == AgentTaskStatus.AuthRequired && t.CreatedAt <= loginBefore)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, AgentTaskStatus.Failed)
-                .SetProperty(t => t.Error, error)
-                .SetProperty(t => t.UpdatedAt, now)
-                .SetProperty(t => t.EndedAt, now), cancellationToken);
+        var expired = await FailAsync(
+            db.AgentTasks.Where(t => t.Status == AgentTaskStatus.AuthRequired && t.CreatedAt <= loginBefore),
+            $"Nobody logged in to the MCP servers within {settings.AuthRequiredTimeout.TotalHours:0.#} hours; log in and start the task again.",
+            now, cancellationToken);
 
         var decisionBefore = now - settings.MaxApprovalWait;
-        var undecided = $"Nobody approved or denied the held tool calls within {Duration(settings.MaxApprovalWait)} (Tasks:MaxApprovalWait); " +
-            "the calls were not made. Start the task again.";
-        expired += await db.AgentTasks
-            .Where(t => t.Status == AgentTaskStatus.InputRequired && t.UpdatedAt <= decisionBefore)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, AgentTaskStatus.Failed)
-                .SetProperty(t => t.Error, undecided)
-                .SetProperty(t => t.UpdatedAt, now)
-                .SetProperty(t => t.EndedAt, now), cancellationToken);
+        expired += await FailAsync(
+            db.AgentTasks.Where(t => t.Status == AgentTaskStatus.InputRequired && t.UpdatedAt <= decisionBefore),
+            $"Nobody approved or denied the held tool calls within {Duration(settings.MaxApprovalWait)} (Tasks:MaxApprovalWait); " +
+                "the calls were not made. Start the task again.",
+            now, cancellationToken);
         return (deleted, expired);
     }
+
+    private static Task<int> FailAsync(IQueryable<AgentTask> waiting, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        waiting.ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Status, AgentTaskStatus.Failed)
+            .SetProperty(t => t.Error, error)
+            .SetProperty(t => t.UpdatedAt, now)
+            .SetProperty(t => t.EndedAt, now), cancellationToken);
 
     private static string Duration(TimeSpan span) => span.TotalHours >= 1
         ? $"{span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} hours"

@@ -35,6 +35,9 @@ internal sealed partial class AgentTaskWorker(
     private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}/{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
     private readonly List<Task> _runs = [];
 
+    /// <summary>How many decided tasks one cleanup sweep queues again at most.</summary>
+    private const int MaxRequeuedPerSweep = 500;
+
     // Taken so that the queue gauges exist as soon as the worker does.
     private readonly AgentTaskMetrics _metrics = metrics;
 
@@ -260,27 +263,14 @@ internal sealed partial class AgentTaskWorker(
             return [];
         }
 
-        var answers = new List<JsonObject>
-        {
-            new()
-            {
-                ["role"] = "assistant",
-                ["content"] = null,
-                ["tool_calls"] = new JsonArray([.. held.Select(a => (JsonNode)new JsonObject
-                {
-                    ["id"] = a.Id,
-                    ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = a.Tool, ["arguments"] = a.Arguments },
-                })]),
-            },
-        };
+        var decisions = new List<(string, string, string, bool)>();
         foreach (var approval in held)
         {
             var decided = await approvals.FindAsync(approval.Id, cancellationToken);
-            answers.Add(McpCompletionsEngine.ToolMessage(approval.Id, decided?.Approved == true ? "approve" : "deny"));
+            decisions.Add((approval.Id, approval.Tool, approval.Arguments, decided?.Approved == true));
         }
 
-        return answers;
+        return McpCompletionsEngine.ApprovalAnswers(decisions);
     }
 
     private async Task FinishAsync(string id, AgentRunResult result, string output, AgentUsage usage)
@@ -366,6 +356,11 @@ internal sealed partial class AgentTaskWorker(
                     if (deleted + expired > 0)
                     {
                         LogCleanedUp(logger, deleted, expired);
+                    }
+
+                    if (await WithStoreAsync(store => store.QueueDecidedAsync(MaxRequeuedPerSweep, stoppingToken)) > 0)
+                    {
+                        registry.WakeWorker();
                     }
                 }
                 catch (Exception ex) when (IsStoreFailure(ex))

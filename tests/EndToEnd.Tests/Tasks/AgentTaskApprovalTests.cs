@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
@@ -133,6 +134,22 @@ public sealed class AgentTaskApprovalTests
         Assert.Equal("completed", (string?)done["status"]);
         Assert.Equal(1, harness.Downstream.CallCount("echo"));
         Assert.Contains("Done.", (string)done["output"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAgentTask_DecisionRecordedButTaskNotQueued_TheCleanupSweepResumesIt()
+    {
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?> { ["Tasks:CleanupInterval"] = "00:00:00.200" });
+        var client = await harness.SignInAsync(Email);
+        var (id, page) = await StartAndAwaitApprovalAsync(harness, client);
+
+        // As if the process that recorded the decision stopped before it queued the task.
+        var approvals = harness.Host.Services.GetRequiredService<IMcpApprovalStore>();
+        var approval = (await approvals.FindAsync(page.Segments[^1], TestContext.Current.CancellationToken))!;
+        Assert.True(await approvals.DecideAsync(approval.Id, approval.UserKey, approve: true, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken));
+
+        await TaskTestHost.WaitForStatusAsync(client, id, "completed");
+        Assert.Equal(1, harness.Downstream.CallCount("echo"));
     }
 
     [Fact]
