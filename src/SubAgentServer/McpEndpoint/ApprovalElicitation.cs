@@ -30,8 +30,17 @@ internal sealed class ApprovalElicitation(IDataProtectionProvider dataProtection
     public static bool CanAsk(McpServer server) =>
         server.IsMrtrSupported && server.ClientCapabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
 
-    /// <summary>The question for the client: one form-mode elicitation per held call, and the run so far to resume from.</summary>
-    public InputRequiredException Ask(string userKey, IReadOnlyList<AgentApproval> approvals, ResumePoint run)
+    /// <summary>
+    /// The most characters of request state a client is asked to carry back: a run whose tool results are larger than
+    /// this answers <c>approval_required</c> with the links instead.
+    /// </summary>
+    public const int MaxStateCharacters = 4_000_000;
+
+    /// <summary>
+    /// The question for the client: one form-mode elicitation per held call, and the run so far to resume from; null when
+    /// the run so far is too large to send along.
+    /// </summary>
+    public InputRequiredException? TryAsk(string userKey, IReadOnlyList<AgentApproval> approvals, ResumePoint run)
     {
         var state = new JsonObject
         {
@@ -42,6 +51,11 @@ internal sealed class ApprovalElicitation(IDataProtectionProvider dataProtection
             ["output"] = run.Output,
         };
         var protectedState = _protector.Protect(state.ToJsonString(), options.Value.ApprovalLifetime);
+        if (protectedState.Length > MaxStateCharacters)
+        {
+            return null;
+        }
+
         return new InputRequiredException(
             approvals.ToDictionary(a => a.Id, a => InputRequest.ForElicitation(new ElicitRequestParams
             {

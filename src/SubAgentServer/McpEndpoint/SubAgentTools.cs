@@ -135,9 +135,10 @@ internal sealed class SubAgentTools(
             }
 
             var result = accumulator.ToResult();
-            if (result.Status == AgentRunStatus.ApprovalRequired && ask)
+            if (result.Status == AgentRunStatus.ApprovalRequired && ask
+                && elicitation.TryAsk(userKey, result.Approvals, new ApprovalElicitation.ResumePoint(finished, rounds, (resumed?.Output ?? "") + result.Output)) is { } question)
             {
-                throw elicitation.Ask(userKey, result.Approvals, new ApprovalElicitation.ResumePoint(finished, rounds, (resumed?.Output ?? "") + result.Output));
+                throw question;
             }
 
             return Result(result with { Output = (resumed?.Output ?? "") + result.Output });
