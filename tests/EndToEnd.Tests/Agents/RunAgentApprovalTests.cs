@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpSubAgent.Testing.Llm;
 using ModelContextProtocol;
@@ -103,6 +104,78 @@ public sealed partial class RunAgentApprovalTests
         Assert.Contains(toolResult, (string?)h.Llm.Requests[1].Messages[^1]!["content"], StringComparison.Ordinal);
         Assert.EndsWith("Done.", Text(result).TrimEnd(), StringComparison.Ordinal);
         Assert.Equal(2, h.Llm.RequestCount);
+    }
+
+    [Fact]
+    public async Task RunAgent_ElicitationRetry_OfAnotherUserOrReplayed_IsRefusedAndRunsNothingMore()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", EchoFunction, """{"text":"hi"}""")), LlmReply.Text("Done."));
+        await h.Host.CreateUserAsync("other-agent-user@example.com", AgentHarness.Password);
+        using var oauth = new Infrastructure.OAuthTestClient(h.Host);
+        var (_, tokens) = await oauth.LogInAsync("other-agent-user@example.com", AgentHarness.Password);
+        var otherToken = (string)tokens["access_token"]!;
+
+        // Raw 2026-07-28 requests (no session, no initialize), as the SDK client would send them minus its automatic retry.
+        var asked = await CallRawAsync(h.AccessToken, null, null);
+        Assert.Equal("input_required", (string?)asked["resultType"]);
+        var key = Assert.Single(asked["inputRequests"]!.AsObject()).Key;
+        var state = (string)asked["requestState"]!;
+        var accept = new JsonObject { [key] = new JsonObject { ["action"] = "accept", ["content"] = new JsonObject() } };
+
+        var stolen = await CallRawAsync(otherToken, state, accept);
+        var done = await CallRawAsync(h.AccessToken, state, accept);
+        var replayed = await CallRawAsync(h.AccessToken, state, accept);
+
+        Assert.True((bool?)stolen["isError"]);
+        Assert.Contains("another user", stolen.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("completed", (string?)done["structuredContent"]!["status"]);
+        Assert.True((bool?)replayed["isError"]);
+        Assert.Contains("already used", replayed.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+        Assert.Equal(2, h.Llm.RequestCount);
+
+        async Task<JsonObject> CallRawAsync(string accessToken, string? requestState, JsonObject? responses)
+        {
+            var parameters = new JsonObject
+            {
+                ["name"] = "run_agent",
+                ["arguments"] = JsonSerializer.SerializeToNode(Arguments(h)),
+                ["_meta"] = new JsonObject
+                {
+                    ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
+                    ["io.modelcontextprotocol/clientInfo"] = new JsonObject { ["name"] = "raw-test-client", ["version"] = "1.0.0" },
+                    ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject { ["elicitation"] = new JsonObject { ["form"] = new JsonObject() } },
+                },
+            };
+            if (requestState is not null)
+            {
+                parameters["requestState"] = requestState;
+                parameters["inputResponses"] = responses!.DeepClone();
+            }
+
+            var body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/call", ["params"] = parameters };
+            using var http = h.Host.CreateHttpClient();
+            using var message = new HttpRequestMessage(HttpMethod.Post, h.Host.McpUrl)
+            {
+                Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            };
+            message.Headers.Authorization = new("Bearer", accessToken);
+            message.Headers.Accept.ParseAdd("application/json");
+            message.Headers.Accept.ParseAdd("text/event-stream");
+            message.Headers.Add("MCP-Protocol-Version", "2026-07-28");
+            message.Headers.Add("Mcp-Method", "tools/call");
+            message.Headers.Add("Mcp-Name", "run_agent");
+            using var response = await http.SendAsync(message, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+
+            // A JSON body, or an event stream whose last data line is the response.
+            var json = text.TrimStart().StartsWith('{')
+                ? text
+                : text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()).Last(l => l.Contains("\"result\"", StringComparison.Ordinal));
+            return JsonNode.Parse(json)!["result"]!.AsObject();
+        }
     }
 
     [Fact]
