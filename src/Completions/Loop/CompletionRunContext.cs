@@ -28,6 +28,12 @@ public sealed record CompletionRunContext(string UserKey)
     /// </summary>
     public Uri? ApprovalPages { get; init; }
 
+    /// <summary>
+    /// How long calls held for approval in this run can be decided and answered, overriding
+    /// <see cref="CompletionsOptions.ApprovalLifetime"/> (an agent task waits longer for its owner than an answer does).
+    /// </summary>
+    public TimeSpan? ApprovalLifetime { get; init; }
+
     /// <summary>The completion id; a new <c>chatcmpl-…</c> id when null.</summary>
     public string? RunId { get; init; }
 

@@ -31,7 +31,7 @@ public sealed partial class McpCompletionsEngine
         CompletionRunContext context, JsonObject assistant, IEnumerable<ToolCallBuilder> held, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
     {
         var round = assistant.ToJsonString();
-        var expiresAt = _timeProvider.GetUtcNow() + _options.Value.ApprovalLifetime;
+        var expiresAt = _timeProvider.GetUtcNow() + (context.ApprovalLifetime ?? _options.Value.ApprovalLifetime);
         var approvals = held.Select(call =>
         {
             var tool = toolsByName[call.Name.ToString()];
@@ -59,6 +59,24 @@ public sealed partial class McpCompletionsEngine
             ["function"] = new JsonObject { ["name"] = a.ToolName, ["arguments"] = a.Arguments },
         }),
     ];
+
+    /// <summary>
+    /// The messages that answer held calls, as an app sends them after the conversation: the held calls under their
+    /// approval ids (with the tool's name and the exact arguments), then an <c>approve</c> or <c>deny</c> for each. For
+    /// hosts that collect the decisions themselves (agent tasks, elicitation); the engine checks every approval again.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> ApprovalAnswers(IEnumerable<(string ApprovalId, string ToolName, string Arguments, bool Approve)> decisions)
+    {
+        var decided = decisions.ToList();
+        var calls = new JsonArray([.. decided.Select(d => (JsonNode)new JsonObject
+        {
+            ["id"] = d.ApprovalId,
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = d.ToolName, ["arguments"] = d.Arguments },
+        })]);
+        return [new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = calls },
+            .. decided.Select(d => ToolMessage(d.ApprovalId, d.Approve ? "approve" : "deny"))];
+    }
 
     /// <summary>
     /// When the conversation ends with answers to held calls (an assistant message with <c>mcpapr_…</c> tool call ids and

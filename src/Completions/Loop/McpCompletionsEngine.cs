@@ -192,6 +192,9 @@ public sealed partial class McpCompletionsEngine
                 }
 
                 List<JsonObject> appended = [approved.Assistant];
+
+                // As for any round whose calls run: a host that persists rounds records the calls before they are made.
+                yield return new ToolRoundStarting(approved.Round, (JsonObject)approved.Assistant.DeepClone());
                 await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                 {
                     yield return e;

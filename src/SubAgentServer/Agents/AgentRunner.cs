@@ -76,7 +76,7 @@ internal sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsU
         var context = new CompletionRunContext(userKey)
         {
             MaxRounds = rounds, RunId = settings.RunId, IsBackground = settings.IsBackground, ResumesInterruptedRound = settings.IsBackground,
-            ApprovalPages = settings.ApprovalPages,
+            ApprovalPages = settings.ApprovalPages, ApprovalLifetime = settings.ApprovalLifetime,
         };
         var events = engine.RunAsync(request, context, upstream, cancellationToken);
         return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;

@@ -12,6 +12,9 @@ internal sealed record RequestRunSettings
     /// <summary>The base URL of the approval pages (<c>…/approvals/</c>), for links to held tool calls.</summary>
     public Uri? ApprovalPages { get; init; }
 
+    /// <summary>How long held calls may wait for a decision; the engine's default when null.</summary>
+    public TimeSpan? ApprovalLifetime { get; init; }
+
     /// <summary>An agent task: bounded by the task queue, and resuming a round that was under way when its process died.</summary>
     public bool IsBackground { get; init; }
 }

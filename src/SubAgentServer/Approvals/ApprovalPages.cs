@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using McpSubAgent.Completions;
 using McpSubAgent.Completions.Approvals;
 using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.SubAgentServer.Tasks;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -52,7 +53,7 @@ internal static class ApprovalPages
     }
 
     private static async Task<IResult> DecideAsync(
-        string id, HttpContext context, IMcpApprovalStore store, IAntiforgery antiforgery, TimeProvider timeProvider)
+        string id, HttpContext context, IMcpApprovalStore store, IAntiforgery antiforgery, TimeProvider timeProvider, AgentTaskApprovalDecisions tasks)
     {
         var (approval, refusal) = await OwnedAsync(id, context, store, timeProvider);
         if (refusal is not null)
@@ -87,9 +88,11 @@ internal static class ApprovalPages
             return Page(context, "Already decided", "<p>This call was decided or used meanwhile, or has expired.</p>", StatusCodes.Status409Conflict);
         }
 
+        // A task that waits on this call goes on once all its calls are decided (even if this browser has gone meanwhile).
+        await tasks.DecidedAsync(approval.UserKey, approval.Id, CancellationToken.None);
         var outcome = approve ? "Approved" : "Denied";
         return Page(context, outcome,
-            $"<h1>{outcome}</h1>{Call(approval)}<p>An answer that waits for this decision goes on by itself; otherwise your app answers the call with \"{decision}\".</p>",
+            $"<h1>{outcome}</h1>{Call(approval)}<p>An answer or agent task that waits for this decision goes on by itself; otherwise your app answers the call with \"{decision}\".</p>",
             StatusCodes.Status200OK);
     }
 

@@ -65,6 +65,7 @@ public abstract class AppDbContext(DbContextOptions options)
             task.Property(t => t.OwnerKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
             task.Property(t => t.Status).HasMaxLength(AgentTaskStatus.MaxLength);
             task.Property(t => t.LeaseOwner).HasMaxLength(128);
+            task.Property(t => t.BaseUrl).HasMaxLength(2048);
 
             // The caller's list (newest first), the count of a caller's unfinished tasks at each start, the worker's
             // claim, and the retention sweep.

@@ -50,6 +50,7 @@ internal static class McpEndpointExtensions
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<JwtBearerOptions>, OwnTokenValidation>();
         builder.Services.AddOptions<TokenValidationOptions>().BindConfiguration(TokenValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TokenStatusCache>();
+        builder.Services.AddSingleton<ApprovalElicitation>();
         builder.Services.AddSingleton<RememberingTokenHandler>();
         builder.Services.AddOpenIddict().AddServer(server => server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(
             handler => handler.UseSingletonHandler<ForgetRevokedTokens>()));

@@ -18,7 +18,9 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
 /// <summary>The <c>run_agent</c> tool: a sub-agent that runs now, for the signed-in user.</summary>
 [McpServerToolType]
-internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOptions> options, PublicOrigin origin, IHttpContextAccessor httpContextAccessor, TimeProvider timeProvider)
+internal sealed class SubAgentTools(
+    AgentRunner runner, ApprovalElicitation elicitation, IOptions<CompletionsOptions> options, PublicOrigin origin, IHttpContextAccessor httpContextAccessor,
+    TimeProvider timeProvider)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -29,9 +31,10 @@ internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOpti
         user's own logins to them, and returns its answer in markdown with every tool call and result. Use it to hand a
         self-contained job (research, lookups across the user's apps, multi-step tool use) to another model. If a server
         needs the user to log in first, the result has status "auth_required" and the login links to show the user; after
-        the login, call again with the same parameters. Tool calls that need the user's approval (require_approval) wait
-        up to wait_for_approval seconds for the user's decision on the approval links the progress reports, and else the
-        run ends with status "approval_required" and the links.
+        the login, call again with the same parameters. Tool calls that need the user's approval (require_approval) are
+        put to the user through elicitation when the client supports it (MCP 2026-07-28 multi round-trip requests); else
+        they wait up to wait_for_approval seconds for the user's decision on the approval links the progress reports, and
+        then the run ends with status "approval_required" and the links.
         For long jobs, prefer start_agent_task.
         """)]
     public async Task<CallToolResult> RunAgentAsync(
@@ -63,21 +66,43 @@ internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOpti
         var userKey = UserKey(user);
         var accumulator = new AgentRunAccumulator();
         var step = 0;
+
+        // A client that can be asked gets the held calls as elicitations; the run so far travels in the request state.
+        var ask = ApprovalElicitation.CanAsk(server);
+        ApprovalElicitation.ResumePoint? resumed = null;
         try
         {
-            var run = runner.RunAsync(parameters, userKey, AgentRunner.InitialMessages(parameters), 0, background: false, cancellationToken,
+            resumed = request.Params?.RequestState is { } state ? elicitation.Resume(state, request.Params.InputResponses, userKey) : null;
+            var finished = resumed?.Messages.DeepClone().AsArray() ?? [];
+            var messages = AgentRunner.InitialMessages(parameters);
+            foreach (var message in finished.Concat(resumed?.Answers ?? []))
+            {
+                messages.Add(message?.DeepClone());
+            }
+
+            var run = runner.RunAsync(parameters, userKey, messages, resumed?.Rounds ?? 0, background: false, cancellationToken,
                 context => context with
                 {
                     ApprovalPages = approvalPages,
-                    WaitForApproval = wait_for_approval > 0 ? TimeSpan.FromSeconds(wait_for_approval.Value) : null,
+                    WaitForApproval = wait_for_approval > 0 && !ask ? TimeSpan.FromSeconds(wait_for_approval.Value) : null,
                 });
 
             // Clients reset their request timeout on progress (the TypeScript SDK's default is 60 s): a long tool call
             // must not look like a hung server.
             var keepAlive = request.Params?.ProgressToken is null ? Timeout.InfiniteTimeSpan : options.Value.KeepAliveInterval;
+            var rounds = resumed?.Rounds ?? 0;
             await foreach (var e in KeepAliveEvents.WithKeepAlivesAsync(run, keepAlive, timeProvider, cancellationToken))
             {
                 accumulator.Add(e);
+                if (e is RoundCompleted completed)
+                {
+                    rounds++;
+                    foreach (var appended in completed.AppendedMessages)
+                    {
+                        finished.Add(appended.DeepClone());
+                    }
+                }
+
                 var message = e switch
                 {
                     KeepAlive silent => $"Still working ({silent.Silence.TotalSeconds:0} s since the last step)",
@@ -108,6 +133,15 @@ internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOpti
                         }));
                 }
             }
+
+            var result = accumulator.ToResult();
+            if (result.Status == AgentRunStatus.ApprovalRequired && ask
+                && elicitation.TryAsk(userKey, result.Approvals, new ApprovalElicitation.ResumePoint(finished, rounds, (resumed?.Output ?? "") + result.Output)) is { } question)
+            {
+                throw question;
+            }
+
+            return Result(result with { Output = (resumed?.Output ?? "") + result.Output });
         }
         catch (Exception ex) when (ex is AgentInputException or InvalidRequestException or RunRefusedException)
         {
@@ -115,10 +149,9 @@ internal sealed class SubAgentTools(AgentRunner runner, IOptions<CompletionsOpti
         }
         catch (Exception ex) when (ex is UpstreamException or RunTimedOutException)
         {
-            return Result(accumulator.ToFailure(ex.Message));
+            var failure = accumulator.ToFailure(ex.Message);
+            return Result(failure with { Output = (resumed?.Output ?? "") + failure.Output });
         }
-
-        return Result(accumulator.ToResult());
     }
 
     /// <summary>The user key of the caller: the token's subject (stable account id).</summary>

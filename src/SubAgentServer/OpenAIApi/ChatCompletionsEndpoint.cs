@@ -73,7 +73,7 @@ internal static class ChatCompletionsEndpoint
         var loginNeedsEndUser = caller.LoginNeedsEndUser(endUser);
         if (background)
         {
-            return await StartBackgroundAsync(http, body, request, userKey, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
+            return await StartBackgroundAsync(http, body, request, userKey, caller.IsApp, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
         }
 
         var id = McpCompletionsEngine.NewCompletionId();
@@ -124,6 +124,7 @@ internal static class ChatCompletionsEndpoint
         JsonObject body,
         ChatCompletionRequest request,
         string userKey,
+        bool isApp,
         bool loginNeedsEndUser,
         bool store,
         AgentTaskStore tasks,
@@ -138,10 +139,13 @@ internal static class ChatCompletionsEndpoint
                 "tools");
         }
 
-        if (request.Run.McpServers.Any(s => !s.RequireApproval.IsNever))
+        if (isApp && request.Run.McpServers.Any(s => !s.RequireApproval.IsNever))
         {
+            // A person decides a task's held calls on the approval pages; an app answers held calls in its next request,
+            // which a background task does not have.
             return OpenAIErrorResult.BadRequest(
-                "A background completion cannot hold tool calls for approval yet: use 'require_approval': \"never\", or drop 'background'.",
+                "A background completion of an app cannot hold tool calls for approval: use 'require_approval': \"never\", or drop " +
+                "'background' and answer the held calls in your next request.",
                 "tools");
         }
 
@@ -154,8 +158,9 @@ internal static class ChatCompletionsEndpoint
         body.Remove("stream");
         body.Remove("stream_options");
 
-        // A task waits for logins in the queue (auth_required, retried), not while holding a worker.
+        // A task waits for logins (auth_required, retried) and decisions (input_required) in the queue, not while holding a worker.
         body.Remove(EndUserLoginGuard.WaitForLoginField);
+        body.Remove("mcp_wait_for_approval");
         try
         {
             await tasks.EnsureRoomForAsync(userKey, cancellationToken);
@@ -165,9 +170,9 @@ internal static class ChatCompletionsEndpoint
             return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
         }
 
-        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = body, LoginNeedsEndUser = loginNeedsEndUser }, store, cancellationToken);
-        registry.WakeWorker();
         var baseUri = origin.BaseUri(http.Request);
+        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = body, LoginNeedsEndUser = loginNeedsEndUser }, store, baseUri, cancellationToken);
+        registry.WakeWorker();
         var started = new BackgroundCompletion(task.Id, task.Status,
             AgentTaskPages.MarkdownUrl(baseUri, task.Id).AbsoluteUri, AgentTaskPages.JsonUrl(baseUri, task.Id).AbsoluteUri);
         return TypedResults.Json(started, OpenAIApiJsonContext.Default.BackgroundCompletion, statusCode: StatusCodes.Status202Accepted);

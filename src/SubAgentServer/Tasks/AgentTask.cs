@@ -50,6 +50,12 @@ public sealed class AgentTask
     /// <summary>The login links of an <c>auth_required</c> task, as JSON.</summary>
     public string? LoginLinksJson { get; set; }
 
+    /// <summary>The tool calls an <c>input_required</c> task waits on (a list of <see cref="Agents.AgentApproval"/>), as JSON.</summary>
+    public string? ApprovalsJson { get; set; }
+
+    /// <summary>The origin the task was started at (with a trailing slash), for the links its background run makes.</summary>
+    public string? BaseUrl { get; set; }
+
     /// <summary>Why the task failed, in words the user can act on.</summary>
     public string? Error { get; set; }
 

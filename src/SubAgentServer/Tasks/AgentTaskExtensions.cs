@@ -15,6 +15,7 @@ internal static class AgentTaskExtensions
         builder.Services.AddSingleton<AgentTaskInserter>();
         builder.Services.AddSingleton<AgentTaskRunRegistry>();
         builder.Services.AddSingleton<AgentTaskMetrics>();
+        builder.Services.AddSingleton<AgentTaskApprovalDecisions>();
         builder.Services.AddHostedService<AgentTaskWorker>();
         return builder;
     }

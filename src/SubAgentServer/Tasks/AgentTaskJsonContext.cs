@@ -12,5 +12,6 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 [JsonSerializable(typeof(AgentParameters))]
 [JsonSerializable(typeof(AgentTaskRequest))]
 [JsonSerializable(typeof(List<AgentLoginLink>))]
+[JsonSerializable(typeof(List<AgentApproval>))]
 [JsonSerializable(typeof(List<string>))]
 internal sealed partial class AgentTaskJsonContext : JsonSerializerContext;

@@ -21,6 +21,10 @@ internal static class AgentTaskMarkdown
             case AgentTaskStatus.AuthRequired:
                 text.Append("_Waiting for a login: open the links below to sign in; the task then resumes by itself._");
                 break;
+            case AgentTaskStatus.InputRequired:
+                text.Append("_Waiting for the owner to approve or deny the tool calls below (the owner decides on the linked pages, signed in); " +
+                    "the task then resumes by itself._");
+                break;
         }
 
         if (refresh is { } every && AgentTaskStatus.IsPending(task.Status))

@@ -17,6 +17,7 @@ internal sealed class AgentTaskMetrics
         meter.CreateObservableGauge("mcpsubagent.tasks.queued", () => Count(scopes, AgentTaskStatus.Queued), "{task}", "Tasks waiting for a worker.");
         meter.CreateObservableGauge("mcpsubagent.tasks.working", () => Count(scopes, AgentTaskStatus.Working), "{task}", "Tasks a worker is running.");
         meter.CreateObservableGauge("mcpsubagent.tasks.auth_required", () => Count(scopes, AgentTaskStatus.AuthRequired), "{task}", "Tasks waiting for their owner to log in.");
+        meter.CreateObservableGauge("mcpsubagent.tasks.input_required", () => Count(scopes, AgentTaskStatus.InputRequired), "{task}", "Tasks waiting for their owner to approve tool calls.");
     }
 
     private static long Count(IServiceScopeFactory scopes, string status)

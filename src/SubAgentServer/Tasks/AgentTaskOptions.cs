@@ -50,6 +50,13 @@ public sealed class AgentTaskOptions
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
     public TimeSpan AuthRequiredTimeout { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a task may wait in <c>input_required</c> for its owner to approve or deny its held tool calls before it
+    /// fails; the approvals of a task's calls live as long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan MaxApprovalWait { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>The poll interval suggested to clients (<c>poll_interval_ms</c>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ClientPollInterval { get; set; } = TimeSpan.FromSeconds(2);

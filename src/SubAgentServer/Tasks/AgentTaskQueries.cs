@@ -26,7 +26,8 @@ internal sealed class AgentTaskQueries
     public Func<AppDbContext, string, int, CancellationToken, Task<int>> UnfinishedOfOwner { get; } = EF.CompileAsyncQuery(
         (AppDbContext db, string ownerKey, int limit, CancellationToken cancellationToken) => db.AgentTasks
             .Where(t => t.OwnerKey == ownerKey
-                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired))
+                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired
+                    || t.Status == AgentTaskStatus.InputRequired))
             .Take(limit)
             .Count());
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using McpSubAgent.SubAgentServer.Agents;
+using McpSubAgent.SubAgentServer.Approvals;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,12 +15,13 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// </summary>
 internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
-    public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, CancellationToken cancellationToken) =>
-        AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, cancellationToken);
+    /// <summary>Creates a task of <c>start_agent_task</c>; <paramref name="baseUri"/> is the origin for the links its run makes.</summary>
+    public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, Uri baseUri, CancellationToken cancellationToken) =>
+        AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, baseUri, cancellationToken);
 
     /// <summary>Creates a task that runs a chat-completions request (<c>background: true</c> on <c>/v1/chat/completions</c>).</summary>
-    public Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, CancellationToken cancellationToken) =>
-        AddAsync(ownerKey, "{}", JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest), store, cancellationToken);
+    public Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, Uri baseUri, CancellationToken cancellationToken) =>
+        AddAsync(ownerKey, "{}", JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest), store, baseUri, cancellationToken);
 
     /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
     public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
@@ -46,7 +49,8 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         var now = timeProvider.GetUtcNow();
         var rows = await db.AgentTasks
             .Where(t => t.Id == id && t.OwnerKey == ownerKey
-                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired))
+                && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired
+                    || t.Status == AgentTaskStatus.InputRequired))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(t => t.Status, AgentTaskStatus.Cancelled)
                 .SetProperty(t => t.UpdatedAt, now)
@@ -192,6 +196,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         var expires = now + options.Value.LeaseDuration;
         var rows = await Owned(workerId, id).ExecuteUpdateAsync(s => s
             .SetProperty(t => t.TranscriptJson, transcriptJson)
+            .SetProperty(t => t.ApprovalsJson, (string?)null)
             .SetProperty(t => t.RoundsDone, roundsDone)
             .SetProperty(t => t.Output, output)
             .SetProperty(t => t.PromptTokens, usage.PromptTokens)
@@ -209,11 +214,15 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         var status = result.Status switch
         {
             AgentRunStatus.AuthRequired => AgentTaskStatus.AuthRequired,
+            AgentRunStatus.ApprovalRequired => AgentTaskStatus.InputRequired,
             AgentRunStatus.Failed => AgentTaskStatus.Failed,
             _ => AgentTaskStatus.Completed,
         };
-        DateTimeOffset? ended = status == AgentTaskStatus.AuthRequired ? null : now;
+        DateTimeOffset? ended = status is AgentTaskStatus.AuthRequired or AgentTaskStatus.InputRequired ? null : now;
         var links = result.LoginLinks.Count == 0 ? null : JsonSerializer.Serialize([.. result.LoginLinks], AgentTaskJsonContext.Default.ListAgentLoginLink);
+        var approvals = status == AgentTaskStatus.InputRequired
+            ? JsonSerializer.Serialize([.. result.Approvals], AgentTaskJsonContext.Default.ListAgentApproval)
+            : null;
         var rows = await Owned(workerId, id).ExecuteUpdateAsync(s => s
             .SetProperty(t => t.Status, status)
             .SetProperty(t => t.Output, output)
@@ -221,6 +230,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             .SetProperty(t => t.CompletionTokens, usage.CompletionTokens)
             .SetProperty(t => t.TotalTokens, usage.TotalTokens)
             .SetProperty(t => t.LoginLinksJson, links)
+            .SetProperty(t => t.ApprovalsJson, approvals)
             .SetProperty(t => t.Error, result.Error)
             .SetProperty(t => t.UpdatedAt, now)
             .SetProperty(t => t.EndedAt, ended)
@@ -240,7 +250,63 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
     }
 
-    /// <summary>Deletes ended <c>store: false</c> tasks past their retention, and fails tasks that waited too long for a login.</summary>
+    /// <summary>
+    /// Queues the owner's <c>input_required</c> task that waits on <paramref name="approvalId"/> again once every call it
+    /// waits on is decided, so that a worker resumes it; false when it still waits or there is none.
+    /// </summary>
+    public async Task<bool> QueueDecidedAsync(string ownerKey, string approvalId, CancellationToken cancellationToken)
+    {
+        var waiting = await db.AgentTasks.AsNoTracking()
+            .Where(t => t.OwnerKey == ownerKey && t.Status == AgentTaskStatus.InputRequired && t.ApprovalsJson != null)
+            .Select(t => new { t.Id, t.ApprovalsJson })
+            .ToListAsync(cancellationToken);
+        var task = waiting.Select(t => (t.Id, Ids: HeldIds(t.ApprovalsJson!))).FirstOrDefault(t => t.Ids.Contains(approvalId));
+        return task.Id is not null && await QueueIfDecidedAsync(task.Id, task.Ids, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the <c>input_required</c> tasks whose calls are all decided but that were not queued (the process that
+    /// recorded the last decision stopped before it queued the task); the oldest first, a bounded number per sweep.
+    /// </summary>
+    public async Task<int> QueueDecidedAsync(int most, CancellationToken cancellationToken)
+    {
+        var waiting = await db.AgentTasks.AsNoTracking()
+            .Where(t => t.Status == AgentTaskStatus.InputRequired && t.ApprovalsJson != null)
+            .OrderBy(t => t.UpdatedAt)
+            .Select(t => new { t.Id, t.ApprovalsJson })
+            .Take(most)
+            .ToListAsync(cancellationToken);
+        var queued = 0;
+        foreach (var task in waiting)
+        {
+            queued += await QueueIfDecidedAsync(task.Id, HeldIds(task.ApprovalsJson!), cancellationToken) ? 1 : 0;
+        }
+
+        return queued;
+    }
+
+    private async Task<bool> QueueIfDecidedAsync(string id, List<string> approvalIds, CancellationToken cancellationToken)
+    {
+        var decided = await db.Set<ToolApproval>().CountAsync(a => approvalIds.Contains(a.Id) && a.Approved != null, cancellationToken);
+        if (decided < approvalIds.Count)
+        {
+            return false;
+        }
+
+        // Of two decisions made at once, both may see every call decided: the condition lets one of them queue it.
+        var now = timeProvider.GetUtcNow();
+        return await db.AgentTasks
+            .Where(t => t.Id == id && t.Status == AgentTaskStatus.InputRequired)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, AgentTaskStatus.Queued).SetProperty(t => t.UpdatedAt, now), cancellationToken) == 1;
+    }
+
+    private static List<string> HeldIds(string approvalsJson) =>
+        [.. (JsonSerializer.Deserialize(approvalsJson, AgentTaskJsonContext.Default.ListAgentApproval) ?? []).Select(a => a.Id)];
+
+    /// <summary>
+    /// Deletes ended <c>store: false</c> tasks past their retention, and fails tasks that waited too long for a login or
+    /// for the approval of their held tool calls.
+    /// </summary>
     public async Task<(int Deleted, int Expired)> CleanUpAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -251,21 +317,35 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             .ExecuteDeleteAsync(cancellationToken);
 
         var loginBefore = now - settings.AuthRequiredTimeout;
-        var error = $"Nobody logged in to the MCP servers within {settings.AuthRequiredTimeout.TotalHours:0.#} hours; log in and start the task again.";
-        var expired = await db.AgentTasks
-            .Where(t => t.Status == AgentTaskStatus.AuthRequired && t.CreatedAt <= loginBefore)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, AgentTaskStatus.Failed)
-                .SetProperty(t => t.Error, error)
-                .SetProperty(t => t.UpdatedAt, now)
-                .SetProperty(t => t.EndedAt, now), cancellationToken);
+        var expired = await FailAsync(
+            db.AgentTasks.Where(t => t.Status == AgentTaskStatus.AuthRequired && t.CreatedAt <= loginBefore),
+            $"Nobody logged in to the MCP servers within {settings.AuthRequiredTimeout.TotalHours:0.#} hours; log in and start the task again.",
+            now, cancellationToken);
+
+        var decisionBefore = now - settings.MaxApprovalWait;
+        expired += await FailAsync(
+            db.AgentTasks.Where(t => t.Status == AgentTaskStatus.InputRequired && t.UpdatedAt <= decisionBefore),
+            $"Nobody approved or denied the held tool calls within {Duration(settings.MaxApprovalWait)} (Tasks:MaxApprovalWait); " +
+                "the calls were not made. Start the task again.",
+            now, cancellationToken);
         return (deleted, expired);
     }
+
+    private static Task<int> FailAsync(IQueryable<AgentTask> waiting, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        waiting.ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Status, AgentTaskStatus.Failed)
+            .SetProperty(t => t.Error, error)
+            .SetProperty(t => t.UpdatedAt, now)
+            .SetProperty(t => t.EndedAt, now), cancellationToken);
+
+    private static string Duration(TimeSpan span) => span.TotalHours >= 1
+        ? $"{span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} hours"
+        : $"{span.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} seconds";
 
     private IQueryable<AgentTask> Owned(string workerId, string id) =>
         db.AgentTasks.Where(t => t.Id == id && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working);
 
-    private async Task<AgentTask> AddAsync(string ownerKey, string parametersJson, string? requestJson, bool store, CancellationToken cancellationToken)
+    private async Task<AgentTask> AddAsync(string ownerKey, string parametersJson, string? requestJson, bool store, Uri baseUri, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var task = new AgentTask
@@ -276,6 +356,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             RequestJson = requestJson,
             Status = AgentTaskStatus.Queued,
             Store = store,
+            BaseUrl = baseUri.AbsoluteUri,
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.Requests;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.McpEndpoint;
@@ -29,8 +32,9 @@ internal sealed class AgentTaskTools(
         Starts a sub-agent in the background and returns at once with a task_id: an LLM that works on the prompt with the
         tools of the given remote MCP servers, using the user's own logins to them. Use it for jobs that take longer than a
         tool call should (many tool calls, slow servers). Poll get_agent_task with the task_id every poll_interval_ms until
-        the status is completed, failed, cancelled or auth_required (then show the user the login links; the task resumes by
-        itself after the login). result_url (markdown) and json_url show the result to anyone who has the link, without
+        the status is completed, failed, cancelled, auth_required (then show the user the login links; the task resumes by
+        itself after the login) or input_required (tool calls wait for the user's approval: show the user the approvals'
+        links; the task resumes by itself once they are decided). result_url (markdown) and json_url show the result to anyone who has the link, without
         sign-in: share them only with people who may see the result. Tasks survive restarts of the server.
         """)]
     public async Task<CallToolResult> StartAgentTaskAsync(
@@ -43,14 +47,18 @@ internal sealed class AgentTaskTools(
         [Description("The most tool rounds the sub-agent may take (1 to 100; default 10).")] int? max_rounds = null,
         [Description("A named set of the user's logins (e.g. \"work\"), for users with several accounts on one server.")] string? profile = null,
         [Description("true (default) keeps the task and its result; false deletes them 24 hours after the task ends.")] bool store = true,
+        [Description("Which tools need the user's approval before they run: \"never\" (default), \"always\", or {\"always\": {\"tool_names\": [...], \"read_only\": false}, \"never\": {...}} as OpenAI's MCP tool. The task then waits in input_required until the user decides.")] JsonElement? require_approval = null,
         CancellationToken cancellationToken = default)
     {
-        var parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile);
+        AgentParameters parameters;
         try
         {
+            var policy = require_approval is { } given ? JsonNode.Parse(given.GetRawText()) : null;
+            McpApprovalPolicy.Parse(policy, "require_approval");
+            parameters = AgentParameters.FromTool(prompt, mcp_servers, allowed_tools, model, instructions, max_rounds, profile) with { RequireApproval = policy };
             parameters.Validate();
         }
-        catch (AgentInputException ex)
+        catch (Exception ex) when (ex is AgentInputException or InvalidRequestException)
         {
             return Error(ex.Message);
         }
@@ -70,11 +78,11 @@ internal sealed class AgentTaskTools(
             return Error(ex.Message);
         }
 
-        var task = await tasks.CreateAsync(ownerKey, parameters, store, cancellationToken);
-        registry.WakeWorker();
-
         var request = httpContextAccessor.HttpContext?.Request
             ?? throw new InvalidOperationException("start_agent_task runs inside an HTTP request of /mcp.");
+        var task = await tasks.CreateAsync(ownerKey, parameters, store, origin.BaseUri(request), cancellationToken);
+        registry.WakeWorker();
+
         var started = new AgentTaskStarted
         {
             TaskId = task.Id,
@@ -96,7 +104,8 @@ internal sealed class AgentTaskTools(
     [Description("""
         Gets the status and the result so far of one of the user's agent tasks (from start_agent_task). status is queued or
         working while it runs (poll again later), auth_required when the user must open the login_links first (it resumes by
-        itself afterwards), or completed, failed (see error) or cancelled. output is the markdown answer, with every tool call
+        itself afterwards), input_required when tool calls wait for the user's approval (show the user the approvals with
+        their links; it resumes by itself once they are decided), or completed, failed (see error) or cancelled. output is the markdown answer, with every tool call
         and result, as far as the task got.
         """)]
     public async Task<CallToolResult> GetAgentTaskAsync(
@@ -135,7 +144,7 @@ internal sealed class AgentTaskTools(
     [Description("Lists the user's agent tasks, newest first, with their status and output, optionally only those with one status.")]
     public async Task<CallToolResult> ListAgentTasksAsync(
         ClaimsPrincipal user,
-        [Description("Only tasks with this status: queued, working, auth_required, completed, failed or cancelled.")] string? status = null,
+        [Description("Only tasks with this status: queued, working, auth_required, input_required, completed, failed or cancelled.")] string? status = null,
         [Description("How many tasks to return at most (1 to 100; default 20).")] int? limit = null,
         CancellationToken cancellationToken = default)
     {

@@ -10,7 +10,7 @@ public sealed record AgentTaskView
     [JsonPropertyName("task_id")]
     public required string TaskId { get; init; }
 
-    /// <summary><c>queued</c>, <c>working</c>, <c>auth_required</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    /// <summary><c>queued</c>, <c>working</c>, <c>auth_required</c>, <c>input_required</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</summary>
     [JsonPropertyName("status")]
     public required string Status { get; init; }
 
@@ -21,6 +21,13 @@ public sealed record AgentTaskView
     /// <summary>The logins the user must complete; the task resumes by itself afterwards.</summary>
     [JsonPropertyName("login_links")]
     public IReadOnlyList<AgentLoginLink> LoginLinks { get; init; } = [];
+
+    /// <summary>
+    /// The tool calls an <c>input_required</c> task waits on, each with its approval page (only the owner, signed in,
+    /// can decide there); the task resumes by itself once all are decided.
+    /// </summary>
+    [JsonPropertyName("approvals")]
+    public IReadOnlyList<AgentApproval> Approvals { get; init; } = [];
 
     /// <summary>Tokens over all rounds so far.</summary>
     [JsonPropertyName("usage")]
@@ -47,6 +54,9 @@ public sealed record AgentTaskView
         Output = task.Output,
         LoginLinks = task.Status == AgentTaskStatus.AuthRequired && task.LoginLinksJson is { } links
             ? JsonSerializer.Deserialize(links, AgentTaskJsonContext.Default.ListAgentLoginLink) ?? []
+            : [],
+        Approvals = task.Status == AgentTaskStatus.InputRequired && task.ApprovalsJson is { } approvals
+            ? JsonSerializer.Deserialize(approvals, AgentTaskJsonContext.Default.ListAgentApproval) ?? []
             : [],
         Usage = new AgentUsage(task.PromptTokens, task.CompletionTokens, task.TotalTokens),
         Error = task.Error,

@@ -2,11 +2,13 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
+using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.SubAgentServer.Agents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,6 +24,8 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 internal sealed partial class AgentTaskWorker(
     IServiceScopeFactory scopes,
     AgentRunner runner,
+    IMcpApprovalStore approvals,
+    PublicOrigin origin,
     AgentTaskRunRegistry registry,
     TimeProvider timeProvider,
     IOptions<AgentTaskOptions> options,
@@ -30,6 +34,9 @@ internal sealed partial class AgentTaskWorker(
 {
     private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}/{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
     private readonly List<Task> _runs = [];
+
+    /// <summary>How many decided tasks one cleanup sweep queues again at most.</summary>
+    private const int MaxRequeuedPerSweep = 500;
 
     // Taken so that the queue gauges exist as soon as the worker does.
     private readonly AgentTaskMetrics _metrics = metrics;
@@ -113,7 +120,8 @@ internal sealed partial class AgentTaskWorker(
         try
         {
             LogRunning(logger, task.Id, task.RoundsDone);
-            var (transcript, events) = Events(task, run.Token);
+            var answers = task.ApprovalsJson is { } held ? await AnswersAsync(held, run.Token) : [];
+            var (transcript, events) = Events(task, answers, run.Token);
             var rounds = task.RoundsDone;
 
             // The round under way: the model's message with its tool calls, then each result as it comes. Stored before
@@ -210,20 +218,31 @@ internal sealed partial class AgentTaskWorker(
         }
     }
 
-    /// <summary>The conversation to continue and the run that continues it, for either kind of task.</summary>
-    private (JsonArray Transcript, IAsyncEnumerable<CompletionEvent> Events) Events(AgentTask task, CancellationToken cancellationToken)
+    /// <summary>
+    /// The conversation to continue and the run that continues it, for either kind of task. A task resumed after its
+    /// held calls were decided gives the engine the owner's answers after the conversation (as an app answers held
+    /// calls), and the engine runs exactly the approved calls once; the transcript gets the round as the engine reports it.
+    /// </summary>
+    private (JsonArray Transcript, IAsyncEnumerable<CompletionEvent> Events) Events(AgentTask task, IReadOnlyList<JsonObject> answers, CancellationToken cancellationToken)
     {
         var stored = task.TranscriptJson is { } json && JsonNode.Parse(json) is JsonArray messages ? messages : null;
+        var baseUri = origin.ConfiguredBaseUri ?? (task.BaseUrl is { } started ? new Uri(started) : null);
+        var approvalPages = baseUri is null ? null : new Uri(baseUri, Approvals.ApprovalPages.Path);
+        var lifetime = options.Value.MaxApprovalWait;
         if (task.RequestJson is { } requestJson)
         {
             var request = JsonSerializer.Deserialize(requestJson, AgentTaskJsonContext.Default.AgentTaskRequest)
                 ?? throw new AgentInputException("The task's request could not be read.");
             var transcript = stored ?? (request.Request["messages"] as JsonArray)?.DeepClone().AsArray() ?? [];
-            var settings = new RequestRunSettings { LoginNeedsEndUser = request.LoginNeedsEndUser, IsBackground = true };
+            var settings = new RequestRunSettings
+            {
+                LoginNeedsEndUser = request.LoginNeedsEndUser, IsBackground = true, ApprovalPages = approvalPages, ApprovalLifetime = lifetime,
+            };
+
             // The stored body is parsed again with the transcript: its first message keeps any front matter, so the
             // servers it names stay the same.
             var body = (JsonObject)request.Request.DeepClone();
-            body["messages"] = transcript.DeepClone();
+            body["messages"] = WithAnswers(transcript, answers).DeepClone();
             var run = ChatCompletionRequestParser.Parse(body).Run;
             return (transcript, runner.RunRequestAsync(run, task.OwnerKey, task.RoundsDone, settings, cancellationToken));
         }
@@ -231,7 +250,33 @@ internal sealed partial class AgentTaskWorker(
         var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
             ?? throw new AgentInputException("The task's parameters could not be read.");
         var initial = stored ?? AgentRunner.InitialMessages(parameters);
-        return (initial, runner.RunAsync(parameters, task.OwnerKey, initial, task.RoundsDone, background: true, cancellationToken));
+        return (initial, runner.RunAsync(parameters, task.OwnerKey, WithAnswers(initial, answers), task.RoundsDone, background: true, cancellationToken,
+            context => context with { ApprovalPages = approvalPages, ApprovalLifetime = lifetime }));
+    }
+
+    private static JsonArray WithAnswers(JsonArray transcript, IReadOnlyList<JsonObject> answers) =>
+        answers.Count == 0 ? transcript : [.. transcript.Select(m => m?.DeepClone()), .. answers.Select(a => a.DeepClone())];
+
+    /// <summary>
+    /// The held calls as the model's message with their approval ids, then the owner's decision on each (a call not
+    /// approved is denied); the engine checks each approval again and uses it up.
+    /// </summary>
+    private async Task<IReadOnlyList<JsonObject>> AnswersAsync(string approvalsJson, CancellationToken cancellationToken)
+    {
+        var held = JsonSerializer.Deserialize(approvalsJson, AgentTaskJsonContext.Default.ListAgentApproval) ?? [];
+        if (held.Count == 0)
+        {
+            return [];
+        }
+
+        var decisions = new List<(string, string, string, bool)>();
+        foreach (var approval in held)
+        {
+            var decided = await approvals.FindAsync(approval.Id, cancellationToken);
+            decisions.Add((approval.Id, approval.Tool, approval.Arguments, decided?.Approved == true));
+        }
+
+        return McpCompletionsEngine.ApprovalAnswers(decisions);
     }
 
     private async Task FinishAsync(string id, AgentRunResult result, string output, AgentUsage usage)
@@ -318,6 +363,11 @@ internal sealed partial class AgentTaskWorker(
                     {
                         LogCleanedUp(logger, deleted, expired);
                     }
+
+                    if (await WithStoreAsync(store => store.QueueDecidedAsync(MaxRequeuedPerSweep, stoppingToken)) > 0)
+                    {
+                        registry.WakeWorker();
+                    }
                 }
                 catch (Exception ex) when (IsStoreFailure(ex))
                 {
@@ -370,7 +420,7 @@ internal sealed partial class AgentTaskWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the leases of agent tasks failed")]
     private static partial void LogLeaseRenewalFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} expired agent tasks; {Expired} tasks waited too long for a login")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} expired agent tasks; {Expired} tasks waited too long for a login or an approval")]
     private static partial void LogCleanedUp(ILogger logger, int deleted, int expired);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cleaning up agent tasks failed")]

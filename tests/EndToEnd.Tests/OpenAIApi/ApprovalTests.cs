@@ -132,13 +132,45 @@ public sealed partial class ApprovalTests
     }
 
     [Fact]
-    public async Task Background_WithRequireApproval_IsRefused()
+    public async Task Background_OfAPerson_WaitsInInputRequired_ThenTheApprovedCallRunsOnce()
     {
         await using var h = await OpenAIApiHarness.StartAsync();
         var token = await h.SignInAsync("ann@approvals.example");
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", OpenAIApiHarness.EchoTool, """{"text":"hi"}""")), LlmReply.Text("Done."));
         var body = h.Body("Echo hi.");
         body["tools"]![0]!["require_approval"] = "always";
         body["background"] = true;
+        body["mcp_wait_for_approval"] = 600;
+
+        using var response = await h.PostAsync(token, body);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var jsonUrl = (string)(await OpenAIApiHarness.JsonAsync(response))["json_url"]!;
+
+        // The task waits in the queue, not in a worker, whatever the body asked for.
+        var waiting = await BackgroundCompletionTests.WaitForStatusAsync(jsonUrl, "input_required");
+        var page = new Uri((string)waiting["approvals"]![0]!["url"]!);
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
+        using var ann = new Infrastructure.Browser(h.Host.BaseUrl);
+        await ann.TryLoginAsync("ann@approvals.example", OpenAIApiHarness.Password);
+        await ann.GetPageAsync(page);
+        var (posted, _) = await ann.SubmitAsync(page, new() { ["decision"] = "approve" });
+        Assert.Equal(HttpStatusCode.OK, posted);
+
+        var done = await BackgroundCompletionTests.WaitForStatusAsync(jsonUrl, "completed");
+        Assert.EndsWith("Done.", ((string)done["output"]!).TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+    }
+
+    [Fact]
+    public async Task Background_OfAnApp_WithRequireApproval_IsRefused()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var (clientId, secret) = await h.AddAppAsync("Approvals app");
+        var token = await h.AppTokenAsync(clientId, secret);
+        var body = h.Body("Echo hi.");
+        body["tools"]![0]!["require_approval"] = "always";
+        body["background"] = true;
+        body["user"] = "end-user-1";
 
         using var response = await h.PostAsync(token, body);
 

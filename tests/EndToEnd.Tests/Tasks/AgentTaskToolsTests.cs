@@ -203,11 +203,12 @@ public sealed class AgentTaskToolsTests
 
         var start = tools["start_agent_task"].ProtocolTool;
         Assert.Equal(
-            ["allowed_tools", "instructions", "max_rounds", "mcp_servers", "model", "profile", "prompt", "store"],
+            ["allowed_tools", "instructions", "max_rounds", "mcp_servers", "model", "profile", "prompt", "require_approval", "store"],
             start.InputSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["prompt"], start.InputSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.True(start.OutputSchema!.Value.GetProperty("properties").TryGetProperty("result_url", out _));
         Assert.True(tools["get_agent_task"].ProtocolTool.OutputSchema!.Value.GetProperty("properties").TryGetProperty("login_links", out _));
+        Assert.True(tools["get_agent_task"].ProtocolTool.OutputSchema!.Value.GetProperty("properties").TryGetProperty("approvals", out _));
         Assert.True(tools["list_agent_tasks"].ProtocolTool.OutputSchema!.Value.GetProperty("properties").TryGetProperty("tasks", out _));
     }
 

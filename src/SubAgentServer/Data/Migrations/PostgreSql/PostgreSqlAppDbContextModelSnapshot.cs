@@ -389,6 +389,13 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("ApprovalsJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("BaseUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
                     b.Property<long>("CompletionTokens")
                         .HasColumnType("bigint");
 

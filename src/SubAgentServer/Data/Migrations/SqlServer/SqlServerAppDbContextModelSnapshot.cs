@@ -391,6 +391,13 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
 
+                    b.Property<string>("ApprovalsJson")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("BaseUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("nvarchar(2048)");
+
                     b.Property<long>("CompletionTokens")
                         .HasColumnType("bigint");
 

@@ -395,6 +395,13 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ApprovalsJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CompletionTokens")
                         .HasColumnType("INTEGER");
 

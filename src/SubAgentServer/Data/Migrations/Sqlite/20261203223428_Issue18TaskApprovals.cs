@@ -1,0 +1,39 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Issue18TaskApprovals : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ApprovalsJson",
+                table: "AgentTasks",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "BaseUrl",
+                table: "AgentTasks",
+                type: "TEXT",
+                maxLength: 2048,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "ApprovalsJson",
+                table: "AgentTasks");
+
+            migrationBuilder.DropColumn(
+                name: "BaseUrl",
+                table: "AgentTasks");
+        }
+    }
+}
