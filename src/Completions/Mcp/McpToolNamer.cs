@@ -10,12 +10,15 @@ namespace McpSubAgent.Completions.Mcp;
 /// <c>mcp_{label or host}_{tool}</c> (as mcp-completions names them); a name that is too long or already taken gets a
 /// short hash of its server and tool instead of its tail.
 /// </summary>
-internal static class McpToolNamer
+public static class McpToolNamer
 {
+    /// <summary>The longest function name: OpenAI's limit, which most providers share.</summary>
     public const int MaxLength = 64;
     private const int HashLength = 8;
 
-    /// <summary>One prefix per server, made unique when two servers share a host or label.</summary>
+    /// <summary>One prefix per server (its label, or its host with dots as dashes), made unique when two servers share one.</summary>
+    /// <param name="servers">The servers of a run, in the order the request names them.</param>
+    /// <returns>The prefixes, in the same order.</returns>
     public static IReadOnlyList<string> ServerPrefixes(IReadOnlyList<McpServerSpec> servers)
     {
         var prefixes = new List<string>(servers.Count);
@@ -36,6 +39,11 @@ internal static class McpToolNamer
     }
 
     /// <summary>Allocates the function name of <paramref name="toolName"/> and records it in <paramref name="taken"/>.</summary>
+    /// <param name="serverPrefix">The server's prefix from <see cref="ServerPrefixes"/>.</param>
+    /// <param name="serverUrl">The server's URL, hashed into the name when the readable one is too long or taken.</param>
+    /// <param name="toolName">The MCP tool's name.</param>
+    /// <param name="taken">The names already in use in the run (the caller's own functions included).</param>
+    /// <returns>A name unique within <paramref name="taken"/>, at most <see cref="MaxLength"/> characters of <c>[a-zA-Z0-9_-]</c>.</returns>
     public static string Allocate(string serverPrefix, Uri serverUrl, string toolName, ISet<string> taken)
     {
         var readable = $"mcp_{serverPrefix}_{Sanitize(toolName)}";

@@ -37,10 +37,20 @@ public static class PublicAddressGuard
         return SpecialPurposeAddresses.IsPublic(address);
     }
 
-    /// <summary>Dials the first of the host's addresses that <paramref name="isAllowed"/> lets through.</summary>
-    internal static async ValueTask<Stream> ConnectToAllowedAddressAsync(
+    /// <summary>
+    /// Dials the first of the host's addresses that <paramref name="isAllowed"/> lets through: <see cref="ConnectAsync"/>
+    /// with a rule of the caller's (e.g. public addresses plus a configured private range).
+    /// </summary>
+    /// <param name="context">The connection the handler opens.</param>
+    /// <param name="isAllowed">Whether an address may be dialled.</param>
+    /// <param name="cancellationToken">Cancels the DNS lookup and the connection attempt.</param>
+    /// <returns>The connected stream.</returns>
+    /// <exception cref="HttpRequestException">The host resolves only to addresses that are not allowed.</exception>
+    public static async ValueTask<Stream> ConnectToAllowedAddressAsync(
         SocketsHttpConnectionContext context, Func<IPAddress, bool> isAllowed, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(isAllowed);
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
             ? [literal]

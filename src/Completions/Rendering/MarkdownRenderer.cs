@@ -14,11 +14,21 @@ namespace McpSubAgent.Completions.Rendering;
 /// mcp-completions so that pages built for it render ours. Anything a server sends is escaped or fenced: a tool result
 /// must never become live HTML in a chat page.
 /// </summary>
-internal static partial class MarkdownRenderer
+public static partial class MarkdownRenderer
 {
+    /// <summary>A collapsible block with the tool, its server's authority and its arguments as pretty JSON.</summary>
+    /// <param name="toolName">The MCP tool's name.</param>
+    /// <param name="serverUrl">The server it runs on.</param>
+    /// <param name="arguments">The call's arguments as JSON text (shown as they are when they are not JSON).</param>
+    /// <returns>The markdown.</returns>
     public static string ToolCall(string toolName, Uri serverUrl, string arguments) =>
         $"\n\n<details><summary>🔧 {Html(toolName)} ({Html(serverUrl.Authority)})</summary>\n\n{Fence("json", PrettyJson(arguments) ?? arguments)}\n\n</details>";
 
+    /// <summary>A tool's result: text fenced, images inline up to a size, other content named; errors marked as such.</summary>
+    /// <param name="result">The result the MCP server sent.</param>
+    /// <param name="maxCharacters">The most characters of text shown; the rest is cut with a note.</param>
+    /// <param name="maxInlineImageBytes">The largest image shown inline; larger ones are named only.</param>
+    /// <returns>The markdown.</returns>
     public static string ToolResult(CallToolResult result, int maxCharacters, int maxInlineImageBytes)
     {
         var blocks = new List<string>();
@@ -55,12 +65,18 @@ internal static partial class MarkdownRenderer
         return $"\n\n<details><summary>Result (±{tokens} tokens)</summary>\n\n{string.Join("\n\n", blocks)}\n\n</details>\n\n";
     }
 
+    /// <summary>An error, with its message escaped.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <returns>The markdown.</returns>
     public static string Error(string message) => $"\n\n**Error**: {Html(message)}\n\n";
 
+    /// <summary>The login links a person must follow before the servers' tools can be used.</summary>
+    /// <param name="links">One link per server that needs a login.</param>
+    /// <returns>The markdown.</returns>
     public static string LoginRequired(IReadOnlyList<McpLoginLink> links) =>
         LoginLinks(links) + "\n\nAfter authentication, retry your request.";
 
-    public static string WaitingForLogin(IReadOnlyList<McpLoginLink> links, TimeSpan timeout)
+    internal static string WaitingForLogin(IReadOnlyList<McpLoginLink> links, TimeSpan timeout)
     {
         var minutes = Math.Max(1, (int)Math.Ceiling(timeout.TotalMinutes));
         return LoginLinks(links) +
@@ -73,35 +89,35 @@ internal static partial class MarkdownRenderer
         string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Authority)}](<{l.Url.AbsoluteUri}>)"));
 
     /// <summary>A call that was under way when its run stopped and was not made again.</summary>
-    public static string Interrupted(string toolName, Uri? serverUrl) =>
+    internal static string Interrupted(string toolName, Uri? serverUrl) =>
         $"\n\n**Interrupted**: {Html(toolName)}{(serverUrl is null ? "" : $" ({Html(serverUrl.Authority)})")} was running when the run stopped, " +
         "and was not called again because the tool does not say that is safe. It may or may not have taken effect.\n\n";
 
     /// <summary>A call held for approval: the call itself, then what the person or app does about it.</summary>
-    public static string ApprovalRequired(string toolName, Uri serverUrl, string arguments, Uri? page) =>
+    internal static string ApprovalRequired(string toolName, Uri serverUrl, string arguments, Uri? page) =>
         $"\n\n**Approval needed**: {Html(toolName)} ({Html(serverUrl.Authority)}) waits for the user's approval" +
         (page is null ? "." : $": [Approve]({page.AbsoluteUri}?decision=approve) · [Deny]({page.AbsoluteUri}?decision=deny)") +
         ToolCall(toolName, serverUrl, arguments) + "\n\n";
 
-    public static string WaitingForApproval(TimeSpan timeout) =>
+    internal static string WaitingForApproval(TimeSpan timeout) =>
         $"\n\n> Waiting up to {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s for the decision; the answer goes on by itself once it is made.\n\n";
 
     /// <summary>A held call the user denied, or that was not approved.</summary>
-    public static string Denied(string toolName, Uri serverUrl, string? reason) =>
+    internal static string Denied(string toolName, Uri serverUrl, string? reason) =>
         $"\n\n**Denied**: {Html(toolName)} ({Html(serverUrl.Authority)}) was not run: the user denied it" +
         (string.IsNullOrWhiteSpace(reason) ? "." : $" ({Html(reason)}).") + "\n\n";
 
     /// <summary>The note that replaces a tool result larger than the engine reads.</summary>
-    public static string ResultTooLarge(long readBytes, long? totalBytes, long limit) =>
+    internal static string ResultTooLarge(long readBytes, long? totalBytes, long limit) =>
         $"The tool's result was larger than the limit of {limit} bytes (Completions:MaxToolResultBytes), so it was not read: " +
         $"{(totalBytes is { } total ? $"{total} bytes in all" : $"more than {readBytes} bytes")} were left out. " +
         "Ask the tool for less at once (a narrower query, fewer items, a page of results).";
 
-    public static string RoundLimitReached(int rounds) =>
+    internal static string RoundLimitReached(int rounds) =>
         $"\n\n> Stopped after {rounds} tool round{(rounds == 1 ? "" : "s")}: the round limit was reached. Ask again to continue.\n";
 
     /// <summary>A code block whose fence is longer than any backtick run inside, so the content cannot close it.</summary>
-    public static string Fence(string language, string content)
+    internal static string Fence(string language, string content)
     {
         var longest = BacktickRuns().Matches(content).Select(m => m.Length).DefaultIfEmpty(0).Max();
         var fence = new string('`', Math.Max(3, longest + 1));

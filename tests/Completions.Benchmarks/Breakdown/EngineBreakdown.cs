@@ -55,7 +55,6 @@ internal sealed class EngineBreakdown(int iterations, int warmup)
         rows.Add(Measure("request", $"serialize the first upstream body, no tool call ({ChatRequests.Utf8(firstBody).Length} bytes; ToJsonString, UTF-8)", () =>
             _ = Encoding.UTF8.GetBytes(firstBody.ToJsonString())));
 
-        rows.AddRange(await new ToolCallComparison(iterations, warmup).RunAsync(host, cancellationToken));
 
         // The handler's output side: events to SSE text or to one JSON completion, and the pipe to the caller.
         rows.Add(await MeasureAsync("output", $"events → SSE chunks, no tool call ({answerEvents.Count} events, to Stream.Null)",
