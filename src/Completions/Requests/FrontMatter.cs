@@ -113,7 +113,8 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
             var afterFence = end + 4;
             if (afterFence == normalized.Length || normalized[afterFence] == '\n')
             {
-                yaml = normalized[4..end];
+                // "---\n---" is an empty block: its closing fence starts inside the opening one's line break.
+                yaml = end < 4 ? "" : normalized[4..end];
                 rest = afterFence >= normalized.Length ? "" : normalized[(afterFence + 1)..].TrimStart('\n');
                 return true;
             }

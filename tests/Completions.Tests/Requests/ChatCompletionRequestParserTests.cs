@@ -265,4 +265,19 @@ public sealed class ChatCompletionRequestParserTests
         };
         Assert.False(ChatCompletionRequestParser.MayUseMcp(body));
     }
+
+    [Fact]
+    public void Parse_EmptyFrontMatterBlock_IsPlainTextNotAnError()
+    {
+        var body = new JsonObject
+        {
+            ["model"] = "m",
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "---\n---\nHello" }),
+        };
+
+        var request = ChatCompletionRequestParser.Parse(body);
+
+        Assert.False(request.HasFrontMatter);
+        Assert.Equal("---\n---\nHello", (string?)request.Run.Messages[0]!["content"]);
+    }
 }
