@@ -51,6 +51,7 @@ internal static class McpEndpointExtensions
         builder.Services.AddOptions<TokenValidationOptions>().BindConfiguration(TokenValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TokenStatusCache>();
         builder.Services.AddSingleton<RememberingTokenHandler>();
+        builder.Services.AddSingleton<ToolListCache>();
         builder.Services.AddOpenIddict().AddServer(server => server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(
             handler => handler.UseSingletonHandler<ForgetRevokedTokens>()));
 
