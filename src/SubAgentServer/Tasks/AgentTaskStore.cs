@@ -77,51 +77,27 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         var settings = options.Value;
         var now = timeProvider.GetUtcNow();
         var claim = new AgentTaskClaim(now, now - settings.AuthRetryInterval, now + settings.LeaseDuration, settings.WorkersPerUser, runningByOwner);
-        return db.Database.IsSqlite()
-            ? await ClaimInWriteTransactionAsync(workerId, count, claim, cancellationToken)
-            : await ClaimLockedAsync(workerId, count, claim, cancellationToken);
-    }
+        var sqlite = db.Database.IsSqlite();
 
-    private async Task<IReadOnlyList<AgentTask>> ClaimLockedAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
-    {
+        // Most polls find nothing: on SQLite, look before taking its write lock.
+        if (sqlite && !await SqliteCandidates(claim, 1).AnyAsync(cancellationToken))
+        {
+            return [];
+        }
+
+        // On SQLite, which has one writer, EF Core begins its transactions IMMEDIATE, taking the write lock first: no
+        // other claim can take the candidates read here before this update, and one commit claims the whole batch (a
+        // conditional update and a commit per task made 1,000 starts at once wait for each other's commits). Elsewhere
+        // the candidates are locked rows.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var locked = await AgentTaskClaimSql.LockCandidates(db, claim, count * 4).ToListAsync(cancellationToken);
-        var ids = claim.Choose(locked.Select(c => (c.Id, c.OwnerKey)), count);
+        var candidates = sqlite ? SqliteCandidates(claim, count * 4) : AgentTaskClaimSql.LockCandidates(db, claim, count * 4);
+        var ids = claim.Choose((await candidates.ToListAsync(cancellationToken)).Select(c => (c.Id, c.OwnerKey)), count);
         if (ids.Count == 0)
         {
             return [];
         }
 
         // The rows are ours until the commit, so the update needs no condition beyond the ids.
-        await db.AgentTasks.Where(t => ids.Contains(t.Id)).ExecuteUpdateAsync(s => s
-            .SetProperty(t => t.Status, AgentTaskStatus.Working)
-            .SetProperty(t => t.LeaseOwner, workerId)
-            .SetProperty(t => t.LeaseExpiresAt, claim.Expires)
-            .SetProperty(t => t.UpdatedAt, claim.Now), cancellationToken);
-        var claimed = await db.AgentTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToListAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return claimed;
-    }
-
-    private async Task<IReadOnlyList<AgentTask>> ClaimInWriteTransactionAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
-    {
-        // Most polls find nothing: look before taking SQLite's write lock.
-        if (!await SqliteCandidates(claim, 1).AnyAsync(cancellationToken))
-        {
-            return [];
-        }
-
-        // SQLite has one writer, and EF Core begins its transactions IMMEDIATE, taking the write lock first: no other claim
-        // can take the candidates read here before this update, and one commit claims the whole batch (a conditional
-        // update and a commit per task made 1,000 starts at once wait for each other's commits).
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var waiting = await SqliteCandidates(claim, count * 4).ToListAsync(cancellationToken);
-        var ids = claim.Choose(waiting.Select(t => (t.Id, t.OwnerKey)), count);
-        if (ids.Count == 0)
-        {
-            return [];
-        }
-
         await db.AgentTasks.Where(t => ids.Contains(t.Id)).ExecuteUpdateAsync(s => s
             .SetProperty(t => t.Status, AgentTaskStatus.Working)
             .SetProperty(t => t.LeaseOwner, workerId)
