@@ -26,6 +26,13 @@ public sealed class ToolListCacheTests
         return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), response);
     }
 
+    private static async Task<string> AccessTokenAsync(SubAgentHost host)
+    {
+        await host.CreateUserAsync("lists@example.com", "Tool-List-Cache-1");
+        using var client = new OAuthTestClient(host);
+        return (string)(await client.LogInAsync("lists@example.com", "Tool-List-Cache-1")).Tokens["access_token"]!;
+    }
+
     private static JsonNode Data(string sse)
     {
         var lines = sse.Split('\n');
@@ -38,9 +45,7 @@ public sealed class ToolListCacheTests
     public async Task ToolsList_AnsweredAgain_IsTheSdksAnswerWithTheCallersId()
     {
         await using var host = await SubAgentHost.StartAsync();
-        await host.CreateUserAsync("lists@example.com", "Tool-List-Cache-1");
-        using var client = new OAuthTestClient(host);
-        var token = (string)(await client.LogInAsync("lists@example.com", "Tool-List-Cache-1")).Tokens["access_token"]!;
+        var token = await AccessTokenAsync(host);
         using var http = host.CreateHttpClient();
 
         // The first plain request goes through the SDK; the second is answered from what it wrote.
@@ -76,9 +81,7 @@ public sealed class ToolListCacheTests
     public async Task ToolsList_AfterTheAnswerIsKept_StillRefusesWhatTheSdkRefuses()
     {
         await using var host = await SubAgentHost.StartAsync();
-        await host.CreateUserAsync("refuse@example.com", "Tool-List-Cache-2");
-        using var client = new OAuthTestClient(host);
-        var token = (string)(await client.LogInAsync("refuse@example.com", "Tool-List-Cache-2")).Tokens["access_token"]!;
+        var token = await AccessTokenAsync(host);
         using var http = host.CreateHttpClient();
         const string plain = """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""";
         (await PostAsync(http, token, plain)).Response.Dispose();
