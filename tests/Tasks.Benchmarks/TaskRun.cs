@@ -89,10 +89,12 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             {
                 // As a server that has been up for a while: the per-task code jitted and tiered up before the clock starts.
                 log.WriteLine($"  warming up: {settings.Warmup} tasks");
-                await StartTasksAsync(clients, settings.Warmup, "Warm-up task", cancellationToken);
-                while (await CountEndedAsync(db, cancellationToken) < settings.Warmup)
+                using var warmupDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                warmupDeadline.CancelAfter(settings.Timeout);
+                await StartTasksAsync(clients, settings.Warmup, "Warm-up task", warmupDeadline.Token);
+                while (await CountEndedAsync(db, warmupDeadline.Token) < settings.Warmup)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), warmupDeadline.Token);
                 }
             }
 
