@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Per-request cost of the server's authenticated endpoints, side by side with a bare ASP.NET Core baseline in the same
-# run (see docs/benchmarks.md, "Per-request cost of authenticated endpoints").
+# Per-request cost of the server's authenticated endpoints, side by side in the same run with a bare ASP.NET Core
+# baseline and the bare MCP SDK stateless server serving the same tool list (see docs/benchmarks.md, "Per-request cost
+# of authenticated endpoints").
 #
 #   bench/run.sh                       # publishes both apps (Release), then measures
 #   SERVER_DIR=/path/to/publish bench/run.sh   # measures an already published server (e.g. an older commit)
@@ -8,9 +9,9 @@
 # Settings (environment): DURATION (seconds per measurement, default 5), REPEAT (rounds, default 3; the table shows
 # medians), CONNECTIONS (wrk connections, default 64), TASK_DURATION (seconds of start_agent_task load, default 2),
 # WARMUP (seconds of the same load before each measurement, default 10; 1 for start_agent_task),
-# SCENARIOS (space-separated subset of the names below), PORT / BASELINE_PORT (default 5391 / 5392).
+# SCENARIOS (space-separated subset of the names below), PORT / BASELINE_PORT / BARE_SDK_PORT (default 5391 / 5392 / 5393).
 #
-# Both servers are pinned to CPU 0 (taskset), wrk to CPU 1; everything listens on 127.0.0.1 only and stops at the end.
+# All three servers are pinned to CPU 0 (taskset), wrk to CPU 1; everything listens on 127.0.0.1 only and stops at the end.
 # Server CPU per request = (utime + stime of the server process from /proc/<pid>/stat during the measurement) / requests.
 set -euo pipefail
 
@@ -23,7 +24,8 @@ task_duration="${TASK_DURATION:-2}"
 warmup="${WARMUP:-10}"
 port="${PORT:-5391}"
 baseline_port="${BASELINE_PORT:-5392}"
-scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz mcp-tools-list mcp-tools-call healthz readyz v1-usage start-agent-task}"
+bare_sdk_port="${BARE_SDK_PORT:-5393}"
+scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz baresdk-tools-list baresdk-tools-call mcp-tools-list mcp-tools-call healthz readyz v1-usage start-agent-task}"
 out="${OUT:-$here/out}"
 
 for tool in wrk taskset curl jq dotnet; do
@@ -37,6 +39,7 @@ if [ -z "${SERVER_DIR:-}" ]; then
   dotnet publish "$root/src/SubAgentServer" -c Release -p:SkipChatPageBuild=true -o "$server_dir" --nologo -v quiet >/dev/null
 fi
 dotnet publish "$here/Baseline" -c Release -o "$out/baseline" --nologo -v quiet >/dev/null
+dotnet publish "$here/BareSdk" -c Release -o "$out/baresdk" --nologo -v quiet >/dev/null
 
 data="$(mktemp -d /tmp/mcpsubagent-bench-XXXXXX)"
 pids=()
@@ -64,7 +67,7 @@ wait_for() {
     sleep 0.2
   done
   echo "$1 did not answer within 120 s; server log:" >&2
-  tail -n 40 "$data/server.log" "$data/baseline.log" >&2
+  tail -n 40 "$data/server.log" "$data/baseline.log" "$data/baresdk.log" 2>/dev/null >&2
   exit 1
 }
 
@@ -81,6 +84,15 @@ token="$(curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentia
   "http://127.0.0.1:$port/connect/token" | jq -r .access_token)"
 
 list_body='{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}'
+
+# The bare MCP SDK server serves the server's own tool list (fetched here), so the two answer the same bytes.
+curl -fsS -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+  -H "Authorization: Bearer $token" -d "$list_body" "http://127.0.0.1:$port/mcp" | sed -n 's/^data: //p' | jq -c .result >"$data/tools.json"
+BENCH_TOOLS="$data/tools.json" ASPNETCORE_URLS="http://127.0.0.1:$bare_sdk_port" taskset -c 0 \
+  dotnet "$out/baresdk/McpSubAgent.Bench.BareSdk.dll" >"$data/baresdk.log" 2>&1 &
+bare_sdk_pid=$!
+pids+=("$bare_sdk_pid")
+wait_for "http://127.0.0.1:$bare_sdk_port/healthz"
 call_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_agent_tasks","arguments":{"limit":1}}}'
 start_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"start_agent_task","arguments":{"prompt":"Say hi.","store":false}}}'
 
@@ -89,6 +101,8 @@ spec() {
   case "$1" in
     baseline-tools-list) echo "$baseline_pid|POST|http://127.0.0.1:$baseline_port/mcp|$list_body||$duration" ;;
     baseline-healthz) echo "$baseline_pid|GET|http://127.0.0.1:$baseline_port/healthz|||$duration" ;;
+    baresdk-tools-list) echo "$bare_sdk_pid|POST|http://127.0.0.1:$bare_sdk_port/mcp|$list_body||$duration" ;;
+    baresdk-tools-call) echo "$bare_sdk_pid|POST|http://127.0.0.1:$bare_sdk_port/mcp|$call_body||$duration" ;;
     mcp-tools-list) echo "$server_pid|POST|http://127.0.0.1:$port/mcp|$list_body|$token|$duration" ;;
     mcp-tools-call) echo "$server_pid|POST|http://127.0.0.1:$port/mcp|$call_body|$token|$duration" ;;
     healthz) echo "$server_pid|GET|http://127.0.0.1:$port/healthz|||$duration" ;;

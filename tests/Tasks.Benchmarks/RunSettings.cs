@@ -13,6 +13,8 @@ internal sealed record RunSettings
           --llm-delay-ms N         the fake LLM's delay before its answer (default 1000)
           --clients N              signed-in MCP clients that start the tasks (default 4)
           --in-flight N            start_agent_task calls in flight at once (default 32)
+          --warmup N               tasks run to their end before the clock starts, so that the measured tasks run on
+                                   jitted code as in a server that has been up for a while (default 200; 0 = none)
           --timeout-s N            give up on a run after this many seconds (default 600)
           --data-dir PATH          where the run's SQLite file goes (default: a new folder under the system temp folder)
           --database NAME          sqlite (default) or postgresql
@@ -33,6 +35,8 @@ internal sealed record RunSettings
     public int Clients { get; init; } = 4;
 
     public int InFlight { get; init; } = 32;
+
+    public int Warmup { get; init; } = 200;
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -73,6 +77,7 @@ internal sealed record RunSettings
                     "--llm-delay-ms" => settings with { LlmDelay = TimeSpan.FromMilliseconds(Positive(value)) },
                     "--clients" => settings with { Clients = Positive(value) },
                     "--in-flight" => settings with { InFlight = Positive(value) },
+                    "--warmup" => settings with { Warmup = int.Parse(value, CultureInfo.InvariantCulture) is >= 0 and var warmup ? warmup : throw new FormatException("--warmup is 0 or more.") },
                     "--timeout-s" => settings with { Timeout = TimeSpan.FromSeconds(Positive(value)) },
                     "--data-dir" => settings with { DataDirectory = value },
                     "--database" => settings with

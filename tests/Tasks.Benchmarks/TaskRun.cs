@@ -81,6 +81,24 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
                     cancellationToken: cancellationToken));
             }
 
+            await using DbConnection db = settings.PostgreSql
+                ? new NpgsqlConnection(connectionString)
+                : new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
+            await db.OpenAsync(cancellationToken);
+            if (settings.Warmup > 0)
+            {
+                // As a server that has been up for a while: the per-task code jitted and tiered up before the clock starts.
+                log.WriteLine($"  warming up: {settings.Warmup} tasks");
+                using var warmupDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                warmupDeadline.CancelAfter(settings.Timeout);
+                await StartTasksAsync(clients, settings.Warmup, "Warm-up task", warmupDeadline.Token);
+                while (await CountEndedAsync(db, warmupDeadline.Token) < settings.Warmup)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), warmupDeadline.Token);
+                }
+            }
+
+            var llmRequestsBefore = llm.RequestCount;
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var gen2Before = GC.CollectionCount(2);
@@ -98,33 +116,15 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             deadline.CancelAfter(settings.Timeout);
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, settings.Tasks),
-                new ParallelOptions { MaxDegreeOfParallelism = settings.InFlight, CancellationToken = deadline.Token },
-                async (i, ct) =>
-                {
-                    var result = await clients[i % clients.Count].CallToolAsync(
-                        "start_agent_task",
-                        new Dictionary<string, object?> { ["prompt"] = $"Benchmark task {i}", ["mcp_servers"] = Array.Empty<string>() },
-                        cancellationToken: ct);
-                    if (result.IsError == true)
-                    {
-                        throw new InvalidOperationException(
-                            $"start_agent_task failed: {string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text))}");
-                    }
-                });
+            await StartTasksAsync(clients, settings.Tasks, "Benchmark task", deadline.Token);
             var startPhase = clock.Elapsed;
             log.WriteLine($"  {settings.Tasks} tasks started in {startPhase.TotalSeconds:0.00} s; waiting for them to end");
 
             var timedOut = false;
-            await using DbConnection db = settings.PostgreSql
-                ? new NpgsqlConnection(connectionString)
-                : new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
-            await db.OpenAsync(cancellationToken);
             var lastReport = TimeSpan.Zero;
             while (true)
             {
-                var ended = await CountEndedAsync(db, cancellationToken);
+                var ended = await CountEndedAsync(db, cancellationToken) - settings.Warmup;
                 if (ended >= settings.Tasks)
                 {
                     break;
@@ -146,7 +146,7 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
             }
 
             var gen2 = GC.CollectionCount(2) - gen2Before;
-            var (byStatus, latencies, lastEnded) = await ReadTasksAsync(db, cancellationToken);
+            var (byStatus, latencies, lastEnded) = await ReadTasksAsync(db, started, cancellationToken);
             await memory.DisposeAsync();
             using var process = Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime - cpuBefore;
@@ -158,7 +158,7 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
                 PollInterval = pollInterval,
                 Tasks = settings.Tasks,
                 ByStatus = byStatus,
-                LlmRequests = llm.RequestCount,
+                LlmRequests = llm.RequestCount - llmRequestsBefore,
                 TimedOut = timedOut,
                 StartPhase = startPhase,
                 Total = (lastEnded ?? DateTimeOffset.UtcNow) - started,
@@ -192,6 +192,23 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
         }
     }
 
+    private async Task StartTasksAsync(List<McpClient> clients, int count, string prompt, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, count),
+            new ParallelOptions { MaxDegreeOfParallelism = settings.InFlight, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var result = await clients[i % clients.Count].CallToolAsync(
+                    "start_agent_task",
+                    new Dictionary<string, object?> { ["prompt"] = $"{prompt} {i}", ["mcp_servers"] = Array.Empty<string>() },
+                    cancellationToken: ct);
+                if (result.IsError == true)
+                {
+                    throw new InvalidOperationException(
+                        $"start_agent_task failed: {string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text))}");
+                }
+            });
+
     private static async Task<string> CreatePostgreSqlDatabaseAsync(string serverConnection, CancellationToken cancellationToken)
     {
         var name = $"tasks_bench_{Guid.NewGuid():N}";
@@ -219,8 +236,9 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The tasks created since <paramref name="since"/> (not the warm-up's).</summary>
     private static async Task<(Dictionary<string, int> ByStatus, List<TimeSpan> Latencies, DateTimeOffset? LastEnded)> ReadTasksAsync(
-        DbConnection db, CancellationToken cancellationToken)
+        DbConnection db, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var byStatus = new Dictionary<string, int>(StringComparer.Ordinal);
         var latencies = new List<TimeSpan>();
@@ -231,6 +249,11 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
         while (await reader.ReadAsync(cancellationToken))
         {
             var status = reader.GetString(0);
+            if (Time(reader.GetValue(1)) < since)
+            {
+                continue;
+            }
+
             byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
             if (EndedStatuses.Contains(status) && !reader.IsDBNull(2))
             {

@@ -52,6 +52,7 @@ internal static class McpEndpointExtensions
         builder.Services.AddSingleton<TokenStatusCache>();
         builder.Services.AddSingleton<ApprovalElicitation>();
         builder.Services.AddSingleton<RememberingTokenHandler>();
+        builder.Services.AddSingleton<ToolListCache>();
         builder.Services.AddOpenIddict().AddServer(server => server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(
             handler => handler.UseSingletonHandler<ForgetRevokedTokens>()));
 

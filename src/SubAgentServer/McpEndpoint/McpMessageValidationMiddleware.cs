@@ -8,9 +8,9 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 /// <summary>
 /// Checks a POST to <c>/mcp</c> before the MCP SDK reads it, once the caller is authorized: the SDK throws (a 500) on a
 /// Content-Type it cannot parse, and its 400 for a body that is no JSON-RPC message quotes the serializer, type names
-/// included. Answers are JSON-RPC errors.
+/// included. Answers are JSON-RPC errors. A plain <c>tools/list</c> is answered from <see cref="ToolListCache"/>.
 /// </summary>
-internal sealed class McpMessageValidationMiddleware(RequestDelegate next)
+internal sealed class McpMessageValidationMiddleware(RequestDelegate next, ToolListCache toolList)
 {
     private static readonly HashSet<string> JsonRpcMembers = new(["jsonrpc", "id", "method", "params", "result", "error"], StringComparer.Ordinal);
 
@@ -26,9 +26,16 @@ internal sealed class McpMessageValidationMiddleware(RequestDelegate next)
             }
 
             // Its 400 for a body that is no JSON-RPC message quotes the serializer, type names included.
-            if (await McpMessageProblemAsync(context.Request) is { } problem)
+            var (problem, toolListId) = await ReadMessageAsync(context.Request, toolList);
+            if (problem is not null)
             {
                 await MalformedRequestMiddleware.WriteAsync(context, StatusCodes.Status400BadRequest, problem);
+                return;
+            }
+
+            if (toolListId is not null)
+            {
+                await toolList.AnswerAsync(context, toolListId, next);
                 return;
             }
         }
@@ -36,39 +43,45 @@ internal sealed class McpMessageValidationMiddleware(RequestDelegate next)
         await next(context);
     }
 
-    private static async Task<string?> McpMessageProblemAsync(HttpRequest request)
+    /// <summary>What is wrong with the body, or else the id of a plain tools/list request (see <see cref="ToolListCache"/>).</summary>
+    private static async Task<(string? Problem, byte[]? ToolListId)> ReadMessageAsync(HttpRequest request, ToolListCache toolList)
     {
         request.EnableBuffering();
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            if (toolList.PlainRequestId(request, document.RootElement) is { } toolListId)
+            {
+                return (null, toolListId);
+            }
+
             var messages = document.RootElement.ValueKind == JsonValueKind.Array ? [.. document.RootElement.EnumerateArray()] : new[] { document.RootElement };
             var typeInfo = McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
             foreach (var message in messages)
             {
                 if (message.ValueKind != JsonValueKind.Object)
                 {
-                    return "The body is not a JSON-RPC message: a message is a JSON object.";
+                    return ("The body is not a JSON-RPC message: a message is a JSON object.", null);
                 }
 
                 if (message.EnumerateObject().FirstOrDefault(p => !JsonRpcMembers.Contains(p.Name)) is { Value.ValueKind: not JsonValueKind.Undefined } unknown)
                 {
-                    return $"The body is not a JSON-RPC message: it has no member '{Clip(unknown.Name)}'.";
+                    return ($"The body is not a JSON-RPC message: it has no member '{Clip(unknown.Name)}'.", null);
                 }
 
                 _ = message.Deserialize(typeInfo);
             }
 
-            return null;
+            return (null, null);
         }
         catch (JsonException ex)
         {
-            return $"The body is not a JSON-RPC message (at {ex.Path ?? "$"}, byte {ex.BytePositionInLine}).";
+            return ($"The body is not a JSON-RPC message (at {ex.Path ?? "$"}, byte {ex.BytePositionInLine}).", null);
         }
         catch (InvalidOperationException)
         {
             // What JsonDocument throws on reading a name or string that is not valid UTF-8 or holds a lone surrogate.
-            return "The body is not a JSON-RPC message: a name or string is not valid UTF-8 or holds a lone surrogate.";
+            return ("The body is not a JSON-RPC message: a name or string is not valid UTF-8 or holds a lone surrogate.", null);
         }
         finally
         {

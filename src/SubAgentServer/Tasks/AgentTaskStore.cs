@@ -65,7 +65,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
     /// lease expired (their process died), and ones waiting for a login that are due for another try. Of two workers
     /// racing for a task exactly one gets it: on PostgreSQL and SQL Server the candidates are locked, and rows another
     /// worker has locked are skipped rather than waited for (<c>FOR UPDATE SKIP LOCKED</c>, <c>UPDLOCK, READPAST</c>);
-    /// on SQLite, which has one writer, each claim is a conditional update.
+    /// on SQLite, which has one writer, the claim holds the write lock from its read to its commit.
     /// </summary>
     /// <param name="workerId">The claiming worker.</param>
     /// <param name="count">How many tasks the worker can start.</param>
@@ -81,16 +81,21 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         var settings = options.Value;
         var now = timeProvider.GetUtcNow();
         var claim = new AgentTaskClaim(now, now - settings.AuthRetryInterval, now + settings.LeaseDuration, settings.WorkersPerUser, runningByOwner);
-        return db.Database.IsSqlite()
-            ? await ClaimOneByOneAsync(workerId, count, claim, cancellationToken)
-            : await ClaimLockedAsync(workerId, count, claim, cancellationToken);
-    }
+        var sqlite = db.Database.IsSqlite();
 
-    private async Task<IReadOnlyList<AgentTask>> ClaimLockedAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
-    {
+        // Most polls find nothing: on SQLite, look before taking its write lock.
+        if (sqlite && !await SqliteCandidates(claim, 1).AnyAsync(cancellationToken))
+        {
+            return [];
+        }
+
+        // On SQLite, which has one writer, EF Core begins its transactions IMMEDIATE, taking the write lock first: no
+        // other claim can take the candidates read here before this update, and one commit claims the whole batch (a
+        // conditional update and a commit per task made 1,000 starts at once wait for each other's commits). Elsewhere
+        // the candidates are locked rows.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var locked = await AgentTaskClaimSql.LockCandidates(db, claim, count * 4).ToListAsync(cancellationToken);
-        var ids = claim.Choose(locked.Select(c => (c.Id, c.OwnerKey)), count);
+        var candidates = sqlite ? SqliteCandidates(claim, count * 4) : AgentTaskClaimSql.LockCandidates(db, claim, count * 4);
+        var ids = claim.Choose((await candidates.ToListAsync(cancellationToken)).Select(c => (c.Id, c.OwnerKey)), count);
         if (ids.Count == 0)
         {
             return [];
@@ -104,54 +109,25 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
             .SetProperty(t => t.UpdatedAt, claim.Now), cancellationToken);
         var claimed = await db.AgentTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToListAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return claimed;
+
+        // In the fair order the claim chose them.
+        var order = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
+        return [.. claimed.OrderBy(t => order[t.Id])];
     }
 
-    private async Task<IReadOnlyList<AgentTask>> ClaimOneByOneAsync(string workerId, int count, AgentTaskClaim claim, CancellationToken cancellationToken)
+    /// <summary>The claimable tasks, oldest first (without locks: on SQLite the claim's transaction holds the one write lock).</summary>
+    private IQueryable<AgentTaskClaimSql.Candidate> SqliteCandidates(AgentTaskClaim claim, int take)
     {
         var (now, authDue) = (claim.Now, claim.AuthDue);
         var full = claim.FullOwners;
-        var waiting = await db.AgentTasks.AsNoTracking()
+        return db.AgentTasks.AsNoTracking()
             .Where(t => t.Status == AgentTaskStatus.Queued
                 || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
                 || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue))
             .Where(t => !full.Contains(t.OwnerKey))
             .OrderBy(t => t.CreatedAt)
-            .Select(t => new { t.Id, t.OwnerKey })
-            .Take(count * 4)
-            .ToListAsync(cancellationToken);
-
-        var claimed = new List<AgentTask>();
-        foreach (var (id, owner) in AgentTaskClaim.InTurn(waiting.Select(t => (t.Id, t.OwnerKey))))
-        {
-            if (claimed.Count == count)
-            {
-                break;
-            }
-
-            if (!claim.HasRoom(owner))
-            {
-                continue;
-            }
-
-            var rows = await db.AgentTasks
-                .Where(t => t.Id == id
-                    && (t.Status == AgentTaskStatus.Queued
-                        || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
-                        || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue)))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.Status, AgentTaskStatus.Working)
-                    .SetProperty(t => t.LeaseOwner, workerId)
-                    .SetProperty(t => t.LeaseExpiresAt, claim.Expires)
-                    .SetProperty(t => t.UpdatedAt, now), cancellationToken);
-            if (rows == 1 && await db.AgentTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.LeaseOwner == workerId, cancellationToken) is { } task)
-            {
-                claimed.Add(task);
-                claim.Claimed(owner);
-            }
-        }
-
-        return claimed;
+            .Select(t => new AgentTaskClaimSql.Candidate { Id = t.Id, OwnerKey = t.OwnerKey })
+            .Take(take);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Tasks;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -72,6 +73,38 @@ public sealed class TaskClaimTests
         Assert.Equal(
             [.. tasks.Take(3).Select(t => t.Id), tasks[^1].Id],
             claimed.OrderBy(t => t.CreatedAt).Select(t => t.Id));
+    }
+
+    [Fact]
+    public async Task Claim_OnSqlite_ClaimsTheBatchInTheFairOrder_AndWritersWaitInSqlitesBusyHandler()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var host = await SubAgentHost.StartAsync(
+            await TestDatabase.CreateAsync(TestDatabase.Sqlite),
+            new Dictionary<string, string?> { ["Tasks:WorkerConcurrency"] = "4" },
+            WithoutWorker);
+        var now = DateTimeOffset.UtcNow;
+        var tasks = Enumerable.Range(0, 6).Select(i => NewTask("busy", now.AddSeconds(i - 20)))
+            .Append(NewTask("late", now.AddSeconds(-1))).ToList();
+        long busyTimeout;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AgentTasks.AddRange(tasks);
+            await db.SaveChangesAsync(cancellationToken);
+            busyTimeout = await db.Database.SqlQueryRaw<long>("SELECT timeout AS Value FROM pragma_busy_timeout").SingleAsync(cancellationToken);
+        }
+
+        var claimed = await ClaimAsync(host, "worker-1", 4, cancellationToken);
+        var again = await ClaimAsync(host, "worker-2", 4, cancellationToken);
+
+        // In turns (each owner's oldest first), within the busy owner's share of 3; the rest stays queued for others.
+        Assert.Equal([tasks[0].Id, tasks[^1].Id, tasks[1].Id, tasks[2].Id], claimed.Select(t => t.Id));
+        Assert.All(claimed, t => Assert.Equal(("working", "worker-1"), (t.Status, t.LeaseOwner)));
+        Assert.Equal([.. tasks.Skip(3).Take(3).Select(t => t.Id)], again.Select(t => t.Id));
+
+        // A writer that finds the lock taken waits in SQLite (not in Microsoft.Data.Sqlite's 150 ms sleeps).
+        Assert.Equal(30_000, busyTimeout);
     }
 
     private static async Task<IReadOnlyList<AgentTask>> ClaimAsync(SubAgentHost host, string worker, int count, CancellationToken cancellationToken)
