@@ -130,16 +130,6 @@ public static class ChatCompletionRequestParser
             }
         }
 
-        var frontMatter = FrontMatter.Extract(messages);
-        foreach (var url in frontMatter?.ServerUrls ?? [])
-        {
-            var spec = McpServerSpec.Create(url, "messages") with { RequireApproval = frontMatter!.RequireApproval };
-            if (!servers.Any(s => s.ServerUrl == spec.ServerUrl))
-            {
-                servers.Add(spec);
-            }
-        }
-
         body.Remove("messages");
         body.Remove("tools");
         var run = new CompletionRunRequest
@@ -151,12 +141,11 @@ public static class ChatCompletionRequestParser
             UpstreamFields = body,
             OutputMode = outputMode,
             MaxRounds = maxRounds,
-            Profile = frontMatter?.Profile,
             WaitForLogin = waitForLogin,
             WaitForApproval = waitForApproval,
-            McpSearch = mcpSearch || frontMatter?.McpSearch == true,
-        };
-        return new ChatCompletionRequest(run, stream, includeUsage, user, frontMatter is not null);
+            McpSearch = mcpSearch,
+        }.WithFrontMatter(out var hasFrontMatter);
+        return new ChatCompletionRequest(run, stream, includeUsage, user, hasFrontMatter);
     }
 
     /// <summary>A wait in whole seconds, from 0 (do not wait: null) to <see cref="MaxWaitForLogin"/>.</summary>

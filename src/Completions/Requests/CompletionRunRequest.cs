@@ -60,6 +60,46 @@ public sealed record CompletionRunRequest
     public bool HasMcpServers => McpServers.Count > 0;
 
     /// <summary>
+    /// This request with the front matter of its first system or user message applied: a leading <c>---</c> YAML block
+    /// naming MCP servers (<c>mcp:</c>), a <c>profile:</c>, <c>require_approval:</c> or <c>mcp_search:</c> is removed
+    /// from (a copy of) the conversation, and its servers are added after the request's own. The request itself when
+    /// the conversation has no such block.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The block names a bad URL or has a field of the wrong shape.</exception>
+    public CompletionRunRequest WithFrontMatter() => WithFrontMatter(out _);
+
+    /// <summary><see cref="WithFrontMatter()"/>, saying whether there was a block.</summary>
+    internal CompletionRunRequest WithFrontMatter(out bool found)
+    {
+        ArgumentNullException.ThrowIfNull(Messages);
+        var messages = (JsonArray)Messages.DeepClone();
+        var frontMatter = FrontMatter.Extract(messages);
+        found = frontMatter is not null;
+        if (frontMatter is null)
+        {
+            return this;
+        }
+
+        var servers = McpServers.ToList();
+        foreach (var url in frontMatter.ServerUrls)
+        {
+            var spec = McpServerSpec.Create(url, "messages") with { RequireApproval = frontMatter.RequireApproval };
+            if (!servers.Any(s => s.ServerUrl == spec.ServerUrl))
+            {
+                servers.Add(spec);
+            }
+        }
+
+        return this with
+        {
+            Messages = messages,
+            McpServers = servers,
+            Profile = frontMatter.Profile ?? Profile,
+            McpSearch = McpSearch || frontMatter.McpSearch,
+        };
+    }
+
+    /// <summary>
     /// Throws an <see cref="InvalidRequestException"/> naming the first thing that is wrong: an empty or malformed
     /// conversation, an MCP server named twice, a round limit or wait out of range.
     /// </summary>

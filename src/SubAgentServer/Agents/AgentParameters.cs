@@ -80,7 +80,15 @@ public sealed record AgentParameters
     public CompletionRunRequest ToRunRequest(JsonArray messages)
     {
         Validate();
-        return new CompletionRunRequest { Messages = (JsonArray)messages.DeepClone(), McpServers = ServerSpecs(), Model = Model };
+        try
+        {
+            // A prompt may name its servers in front matter, as a chat message may.
+            return new CompletionRunRequest { Messages = messages, McpServers = ServerSpecs(), Model = Model }.WithFrontMatter();
+        }
+        catch (InvalidRequestException ex)
+        {
+            throw new AgentInputException($"'{ex.Param}': {ex.Message}");
+        }
     }
 
     /// <summary>The MCP servers with this run's allowed tools and approval policy, checked as every surface checks them.</summary>
