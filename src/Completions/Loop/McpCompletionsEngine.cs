@@ -166,6 +166,10 @@ public sealed partial class McpCompletionsEngine
             var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
 
             yield return new RunStarted(runId);
+            if (request.HasMcpServers)
+            {
+                yield return ToolsListed(request.McpServers, resolved);
+            }
 
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
             var total = TokenUsage.Zero;
