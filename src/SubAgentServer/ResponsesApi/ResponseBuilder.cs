@@ -189,6 +189,9 @@ internal sealed class ResponseBuilder
         Emit("response.failed", new JsonObject { ["response"] = Snapshot() });
     }
 
+    /// <summary>A background response waits in the task queue.</summary>
+    public void Queue() => _response["status"] = "queued";
+
     /// <summary>The run was stopped (the response was cancelled).</summary>
     public void Cancel()
     {
@@ -400,7 +403,7 @@ internal sealed class ResponseBuilder
         copy["output"] = _output.DeepClone();
         if (_loginLinks.Count > 0)
         {
-            copy["login_links"] = _loginLinks.DeepClone();
+            copy["mcp_login_required"] = _loginLinks.DeepClone();
         }
 
         return copy;

@@ -10,6 +10,7 @@ using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.SubAgentServer.Agents;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.OpenAIApi;
+using McpSubAgent.SubAgentServer.Tasks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,8 @@ internal static class ResponsesEndpoint
         ModelCatalog models,
         AppDbContext db,
         IMcpApprovalStore approvals,
+        AgentTaskStore tasks,
+        AgentTaskRunRegistry registry,
         PublicOrigin origin,
         TimeProvider timeProvider,
         IOptions<OpenAIApiOptions> options,
@@ -51,12 +54,6 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.From(OpenAIError.From(ex)!);
         }
 
-        if (request.Background)
-        {
-            return OpenAIErrorResult.BadRequest("'background' is not supported on /v1/responses yet; use /v1/chat/completions with 'background': true.",
-                "background", "unsupported_parameter");
-        }
-
         var caller = OpenAICaller.From(http.User);
         var endUser = caller.IsApp ? request.User : null;
         if (endUser is { } u && (string.IsNullOrWhiteSpace(u) || u.Length > OpenAICaller.MaxEndUserLength))
@@ -74,13 +71,18 @@ internal static class ResponsesEndpoint
         var items = new List<JsonObject>();
         if (request.PreviousResponseId is { } previousId)
         {
-            var previous = await Find(db, previousId, userKey).Select(r => r.ConversationJson).FirstOrDefaultAsync(cancellationToken);
+            var previous = await FindAsync(db, tasks, previousId, userKey, cancellationToken);
             if (previous is null)
             {
                 return NotFound(previousId, "previous_response_id");
             }
 
-            items.AddRange(JsonNode.Parse(previous)!.AsArray().OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
+            if (BackgroundResponses.IsPending(previous))
+            {
+                return OpenAIErrorResult.BadRequest($"The response {previousId} is still {previous.Status}: continue it once it has ended.", "previous_response_id");
+            }
+
+            items.AddRange(JsonNode.Parse(previous.ConversationJson)!.AsArray().OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
         }
 
         items.AddRange(request.Input.OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
@@ -108,6 +110,12 @@ internal static class ResponsesEndpoint
         var id = ResponseIds.Response();
         var chatBody = (JsonObject)request.ChatBody.DeepClone();
         chatBody["messages"] = messages.DeepClone();
+        if (request.Background)
+        {
+            var background = new ResponseBuilder(id, model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), request, ResponseInput.ListedLabels(items), approvalIds);
+            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser(endUser), items, cancellationToken);
+        }
+
         var settings = new RequestRunSettings
         {
             RunId = id,
@@ -152,22 +160,37 @@ internal static class ResponsesEndpoint
         return Json(builder.Response);
     }
 
-    public static async Task<IResult> GetAsync(string id, HttpContext http, AppDbContext db)
+    public static async Task<IResult> GetAsync(string id, HttpContext http, AppDbContext db, AgentTaskStore tasks)
     {
-        var stored = await Find(db, id, OwnerOf(http)).Select(r => r.ResponseJson).FirstOrDefaultAsync(http.RequestAborted);
-        return stored is null ? NotFound(id) : TypedResults.Text(stored, "application/json");
+        var stored = await FindAsync(db, tasks, id, OwnerOf(http), http.RequestAborted);
+        return stored is null ? NotFound(id) : TypedResults.Text(stored.ResponseJson, "application/json");
     }
 
-    public static async Task<IResult> DeleteAsync(string id, HttpContext http, AppDbContext db)
+    public static async Task<IResult> DeleteAsync(string id, HttpContext http, AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry)
     {
-        var deleted = await Find(db, id, OwnerOf(http)).ExecuteDeleteAsync(http.RequestAborted);
-        return deleted == 0 ? NotFound(id) : Json(new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true });
+        var owner = OwnerOf(http);
+        var stored = await db.StoredResponses.FirstOrDefaultAsync(r => r.Id == id && r.OwnerKey == owner, http.RequestAborted);
+        if (stored is null)
+        {
+            return NotFound(id);
+        }
+
+        if (BackgroundResponses.IsPending(stored) && await tasks.CancelAsync(owner, stored.TaskId!, http.RequestAborted))
+        {
+            registry.Cancel(stored.TaskId!);
+        }
+
+        db.StoredResponses.Remove(stored);
+        await db.SaveChangesAsync(http.RequestAborted);
+        return Json(new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true });
     }
 
     /// <summary>The input items of a stored response, newest first unless <c>order=asc</c>, as OpenAI lists them.</summary>
     public static async Task<IResult> ListInputItemsAsync(string id, HttpContext http, AppDbContext db)
     {
-        var stored = await Find(db, id, OwnerOf(http)).Select(r => r.InputJson).FirstOrDefaultAsync(http.RequestAborted);
+        var owner = OwnerOf(http);
+        var stored = await db.StoredResponses.AsNoTracking().Where(r => r.Id == id && r.OwnerKey == owner).Select(r => r.InputJson)
+            .FirstOrDefaultAsync(http.RequestAborted);
         if (stored is null)
         {
             return NotFound(id);
@@ -210,13 +233,31 @@ internal static class ResponsesEndpoint
         });
     }
 
-    /// <summary>Only background responses can be cancelled; a stored response has ended already.</summary>
-    public static async Task<IResult> CancelAsync(string id, HttpContext http, AppDbContext db)
+    /// <summary>Cancels a background response that has not ended; any other is refused, as OpenAI does.</summary>
+    public static async Task<IResult> CancelAsync(string id, HttpContext http, AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry)
     {
-        var exists = await Find(db, id, OwnerOf(http)).AnyAsync(http.RequestAborted);
-        return exists
-            ? OpenAIErrorResult.BadRequest("Only a background response can be cancelled, and this one has ended.", "response_id", "invalid_request")
-            : NotFound(id);
+        var owner = OwnerOf(http);
+        var stored = await FindAsync(db, tasks, id, owner, http.RequestAborted);
+        if (stored is null)
+        {
+            return NotFound(id);
+        }
+
+        if (!BackgroundResponses.IsPending(stored))
+        {
+            return OpenAIErrorResult.BadRequest(stored.TaskId is null
+                ? "Only a background response can be cancelled."
+                : $"The response has ended ({stored.Status}) and cannot be cancelled.", "response_id");
+        }
+
+        if (await tasks.CancelAsync(owner, stored.TaskId!, http.RequestAborted))
+        {
+            registry.Cancel(stored.TaskId!);
+        }
+
+        await BackgroundResponses.RefreshAsync(stored, tasks, http.RequestAborted);
+        await db.SaveChangesAsync(http.RequestAborted);
+        return TypedResults.Text(stored.ResponseJson, "application/json");
     }
 
     private static string OwnerOf(HttpContext http)
@@ -227,11 +268,59 @@ internal static class ResponsesEndpoint
         return caller.UserKey(user);
     }
 
-    private static IQueryable<StoredResponse> Find(AppDbContext db, string id, string owner) =>
-        db.StoredResponses.AsNoTracking().Where(r => r.Id == id && r.OwnerKey == owner);
+    /// <summary>The caller's stored response (tracked), brought up to date with its task when it runs in the background.</summary>
+    private static async Task<StoredResponse?> FindAsync(AppDbContext db, AgentTaskStore tasks, string id, string owner, CancellationToken cancellationToken)
+    {
+        var stored = await db.StoredResponses.FirstOrDefaultAsync(r => r.Id == id && r.OwnerKey == owner, cancellationToken);
+        if (stored is not null && await BackgroundResponses.RefreshAsync(stored, tasks, cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return stored;
+    }
+
+    private static async Task<IResult> StartBackgroundAsync(
+        AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry, ResponseBuilder builder, JsonObject chatBody, ResponsesRequest request,
+        string userKey, bool loginNeedsEndUser, List<JsonObject> items, CancellationToken cancellationToken)
+    {
+        var refusal = request switch
+        {
+            { Stream: true } => "A background response cannot be streamed here: drop 'stream', and poll GET /v1/responses/{id}.",
+            { Store: false } => "A background response must be stored: drop 'store': false.",
+            { HasFunctionTools: true } => "A background response cannot return calls of your own functions: leave out 'function' tools, or drop 'background'.",
+            { MayHoldForApproval: true } =>
+                "A background response cannot hold MCP calls for approval: give each MCP tool 'require_approval': \"never\", or drop 'background'.",
+            _ when userKey.Length > AgentTask.OwnerKeyMaxLength => "The user key is too long for background responses; use a shorter 'user'.",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            return OpenAIErrorResult.BadRequest(refusal, "background");
+        }
+
+        try
+        {
+            await tasks.EnsureRoomForAsync(userKey, cancellationToken);
+        }
+        catch (TaskLimitException ex)
+        {
+            return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
+        }
+
+        // The task's answer is the model's text; its tool calls become mcp_call items from its transcript.
+        chatBody["mcp_output"] = "text";
+        chatBody.Remove(EndUserLoginGuard.WaitForLoginField);
+        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = chatBody, LoginNeedsEndUser = loginNeedsEndUser }, store: true, cancellationToken);
+        builder.Queue();
+        await StoreAsync(db, builder, userKey, request, items, cancellationToken, task.Id);
+        registry.WakeWorker();
+        return Json(builder.Response);
+    }
 
     private static async Task StoreAsync(
-        AppDbContext db, ResponseBuilder builder, string userKey, ResponsesRequest request, List<JsonObject> items, CancellationToken cancellationToken)
+        AppDbContext db, ResponseBuilder builder, string userKey, ResponsesRequest request, List<JsonObject> items, CancellationToken cancellationToken,
+        string? taskId = null)
     {
         var conversation = new JsonArray([.. items.Select(i => i.DeepClone()), .. builder.OutputItems.Select(i => i.DeepClone())]);
         db.StoredResponses.Add(new StoredResponse
@@ -241,6 +330,7 @@ internal static class ResponsesEndpoint
             CreatedAt = (long)builder.Response["created_at"]!,
             Status = builder.Status,
             PreviousResponseId = request.PreviousResponseId,
+            TaskId = taskId,
             ResponseJson = builder.Response.ToJsonString(ReadableJson.Compact),
             InputJson = WithIds(request.Input).ToJsonString(ReadableJson.Compact),
             ConversationJson = conversation.ToJsonString(ReadableJson.Compact),

@@ -22,6 +22,9 @@ public sealed class StoredResponse
 
     public string? PreviousResponseId { get; set; }
 
+    /// <summary>For <c>background: true</c>: the agent task that runs it.</summary>
+    public string? TaskId { get; set; }
+
     /// <summary>The response object as JSON.</summary>
     public required string ResponseJson { get; set; }
 

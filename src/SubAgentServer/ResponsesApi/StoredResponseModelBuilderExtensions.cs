@@ -15,6 +15,7 @@ internal static class StoredResponseModelBuilderExtensions
             response.Property(r => r.OwnerKey).HasMaxLength(AgentTask.OwnerKeyMaxLength);
             response.Property(r => r.Status).HasMaxLength(StoredResponse.StatusMaxLength);
             response.Property(r => r.PreviousResponseId).HasMaxLength(ResponseIds.MaxLength);
+            response.Property(r => r.TaskId).HasMaxLength(AgentTask.IdMaxLength);
             response.HasIndex(r => new { r.OwnerKey, r.CreatedAt });
         });
         return builder;

@@ -418,6 +418,10 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerKey", "CreatedAt");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlAppDbContext))]
-    [Migration("20261203224050_Issue19StoredResponses")]
+    [Migration("20261203230217_Issue19StoredResponses")]
     partial class Issue19StoredResponses
     {
         /// <inheritdoc />
@@ -420,6 +420,10 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteAppDbContext))]
-    [Migration("20261203224024_Issue19StoredResponses")]
+    [Migration("20261203230149_Issue19StoredResponses")]
     partial class Issue19StoredResponses
     {
         /// <inheritdoc />
@@ -425,6 +425,10 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
+namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
     public partial class Issue19StoredResponses : Migration
@@ -14,14 +14,15 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                 name: "StoredResponses",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    OwnerKey = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    PreviousResponseId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    ResponseJson = table.Column<string>(type: "TEXT", nullable: false),
-                    InputJson = table.Column<string>(type: "TEXT", nullable: false),
-                    ConversationJson = table.Column<string>(type: "TEXT", nullable: false)
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OwnerKey = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    PreviousResponseId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    TaskId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ResponseJson = table.Column<string>(type: "text", nullable: false),
+                    InputJson = table.Column<string>(type: "text", nullable: false),
+                    ConversationJson = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {

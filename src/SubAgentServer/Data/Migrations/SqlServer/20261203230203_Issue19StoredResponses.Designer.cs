@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerAppDbContext))]
-    [Migration("20261203224037_Issue19StoredResponses")]
+    [Migration("20261203230203_Issue19StoredResponses")]
     partial class Issue19StoredResponses
     {
         /// <inheritdoc />
@@ -422,6 +422,10 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
 
                     b.HasKey("Id");
 
