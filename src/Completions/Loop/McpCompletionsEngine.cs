@@ -258,7 +258,15 @@ public sealed partial class McpCompletionsEngine
                 var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
                 await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken).ConfigureAwait(false))
                 {
-                    yield return new ContentDelta(text, FromModel: true);
+                    if (answer.TakeReasoning() is { } reasoning)
+                    {
+                        yield return new ReasoningDelta(reasoning);
+                    }
+
+                    if (text.Length > 0)
+                    {
+                        yield return new ContentDelta(text, FromModel: true);
+                    }
                 }
 
                 roundUsage.Add(answer.Usage);

@@ -26,6 +26,8 @@ internal sealed class ResponseBuilder
     private readonly JsonArray _loginLinks = [];
     private readonly StringBuilder _text = new();
     private (int Index, JsonObject Item)? _message;
+    private (int Index, JsonObject Item)? _reasoning;
+    private readonly StringBuilder _reasoningText = new();
     private int _sequence;
     private string? _engineText;
 
@@ -118,6 +120,9 @@ internal sealed class ResponseBuilder
             case ContentDelta { FromModel: true, Text.Length: > 0 } delta:
                 AppendText(delta.Text);
                 break;
+            case ReasoningDelta { Text.Length: > 0 } reasoning:
+                AppendReasoning(reasoning.Text);
+                break;
             case LoginPending when engineText is not null:
                 AppendText(engineText);
                 break;
@@ -183,6 +188,7 @@ internal sealed class ResponseBuilder
     {
         ArgumentNullException.ThrowIfNull(error);
         CloseMessage();
+        CloseReasoning();
         _response["status"] = "failed";
         _response["error"] = new JsonObject { ["code"] = error.Code ?? "server_error", ["message"] = error.Message };
         Emit("error", new JsonObject { ["code"] = error.Code, ["message"] = error.Message, ["param"] = error.Param });
@@ -196,12 +202,14 @@ internal sealed class ResponseBuilder
     public void Cancel()
     {
         CloseMessage();
+        CloseReasoning();
         _response["status"] = "cancelled";
     }
 
     private void Finish(CompletionFinished finished)
     {
         CloseMessage();
+        CloseReasoning();
         _response["usage"] = Usage(finished.Usage);
         (string status, string? reason) = (finished.FinishReason, finished.Outcome) switch
         {
@@ -292,6 +300,40 @@ internal sealed class ResponseBuilder
         _text.Clear();
     }
 
+    /// <summary>The model's reasoning, where the upstream sends it, as a <c>reasoning</c> item before what follows it.</summary>
+    private void AppendReasoning(string text)
+    {
+        if (_reasoning is null)
+        {
+            CloseMessage();
+            var item = new JsonObject
+            {
+                ["type"] = "reasoning", ["id"] = ResponseIds.Reasoning(), ["summary"] = new JsonArray(), ["content"] = new JsonArray(), ["status"] = "in_progress",
+            };
+            _reasoning = (Added(item), item);
+        }
+
+        _reasoningText.Append(text);
+        var (index, reasoning) = _reasoning.Value;
+        Emit("response.reasoning_text.delta", TextEvent(index, reasoning, new JsonObject { ["delta"] = text }));
+    }
+
+    private void CloseReasoning()
+    {
+        if (_reasoning is not { } open)
+        {
+            return;
+        }
+
+        var text = _reasoningText.ToString();
+        Emit("response.reasoning_text.done", TextEvent(open.Index, open.Item, new JsonObject { ["text"] = text }));
+        open.Item["content"] = new JsonArray(new JsonObject { ["type"] = "reasoning_text", ["text"] = text });
+        open.Item["status"] = "completed";
+        _reasoning = null;
+        _reasoningText.Clear();
+        Done(open.Index, open.Item);
+    }
+
     private static JsonObject TextPart(string text) => new() { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray(), ["logprobs"] = new JsonArray() };
 
     private static JsonObject TextEvent(int index, JsonObject item, JsonObject fields)
@@ -365,6 +407,11 @@ internal sealed class ResponseBuilder
 
     private int Added(JsonObject item)
     {
+        if ((string?)item["type"] != "reasoning")
+        {
+            CloseReasoning();
+        }
+
         _output.Add(item);
         var index = _output.Count - 1;
         Emit("response.output_item.added", new JsonObject { ["output_index"] = index, ["item"] = item.DeepClone() });

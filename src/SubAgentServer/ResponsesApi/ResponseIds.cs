@@ -17,5 +17,7 @@ internal static class ResponseIds
 
     public static string FunctionCall() => New("fc_");
 
+    public static string Reasoning() => New("rs_");
+
     private static string New(string prefix) => prefix + RandomNumberGenerator.GetHexString(48, lowercase: true);
 }

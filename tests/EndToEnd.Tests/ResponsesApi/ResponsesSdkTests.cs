@@ -204,4 +204,28 @@ public sealed class ResponsesSdkTests
         using var stored = await h.GetAsync(token, $"v1/responses/{json["id"]}");
         Assert.DoesNotContain("tool-token", await stored.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
+    [Fact]
+    public async Task CreateResponse_UpstreamSendsReasoning_ReasoningItemBeforeTheMessage()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("ann@responses.example");
+        static string Chunk(string delta, string? finish = null) =>
+            $$"""data: {"choices":[{"index":0,"delta":{{delta}},"finish_reason":{{(finish is null ? "null" : $"\"{finish}\"")}}}]}""" + "\n\n";
+        h.Llm.Enqueue(LlmReply.Raw(200,
+            Chunk("""{"role":"assistant","reasoning_content":"Think "}""") + Chunk("""{"reasoning_content":"hard."}""")
+            + Chunk("""{"content":"42"}""", "stop")
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\ndata: [DONE]\n\n",
+            "text/event-stream"));
+        var options = new CreateResponseOptions { Model = "fake-model" };
+        options.InputItems.Add(ResponseItem.CreateUserMessageItem("The answer?"));
+
+        ResponseResult response = await Client(h, token).CreateResponseAsync(options, TestContext.Current.CancellationToken);
+
+        Assert.Equal("42", response.GetOutputText());
+        Assert.IsType<ReasoningResponseItem>(response.OutputItems[0]);
+        using var stored = await h.GetAsync(token, $"v1/responses/{response.Id}");
+        var output = (await OpenAIApiHarness.JsonAsync(stored))["output"]!.AsArray();
+        Assert.Equal(["reasoning", "message"], output.Select(i => (string?)i!["type"]));
+        Assert.Equal("Think hard.", (string?)output[0]!["content"]![0]!["text"]);
+    }
 }
