@@ -110,6 +110,16 @@ internal static class ResponsesEndpoint
         var id = ResponseIds.Response();
         var chatBody = (JsonObject)request.ChatBody.DeepClone();
         chatBody["messages"] = messages.DeepClone();
+
+        // A chain of responses grows with each one; the request alone was bounded by its body's size.
+        var size = System.Text.Encoding.UTF8.GetByteCount(chatBody.ToJsonString());
+        if (size > completions.Value.MaxUpstreamRequestBytes)
+        {
+            return OpenAIErrorResult.BadRequest(
+                $"The conversation is {size} bytes, over the limit of {completions.Value.MaxUpstreamRequestBytes} (Completions:MaxUpstreamRequestBytes): "
+                + "start a new one or send less.", request.PreviousResponseId is null ? "input" : "previous_response_id", "context_length_exceeded");
+        }
+
         if (request.Background)
         {
             var background = new ResponseBuilder(id, model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), request, ResponseInput.ListedLabels(items), approvalIds);

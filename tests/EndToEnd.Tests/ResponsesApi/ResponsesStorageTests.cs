@@ -104,6 +104,24 @@ public sealed class ResponsesStorageTests
         await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task PreviousResponseId_ConversationOverTheUpstreamLimit_Is400()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync(new Dictionary<string, string?> { ["Completions:MaxUpstreamRequestBytes"] = "1500" });
+        var ann = await h.SignInAsync("ann@stored.example");
+        h.Llm.Enqueue(LlmReply.Text(new string('x', 2000)));
+        using var created = await h.PostAsync(ann, Body("Write a lot."), "v1/responses");
+        var first = await OpenAIApiHarness.JsonAsync(created);
+
+        var next = Body("And more?");
+        next["previous_response_id"] = (string)first["id"]!;
+        using var continued = await h.PostAsync(ann, next, "v1/responses");
+
+        var error = await OpenAIApiHarness.AssertErrorAsync(continued, HttpStatusCode.BadRequest);
+        Assert.Equal("context_length_exceeded", (string?)error["code"]);
+        Assert.Equal(1, h.Llm.RequestCount);
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(OpenAIApiHarness h, string token, HttpMethod method, string path)
     {
         using var http = h.Host.CreateHttpClient();
