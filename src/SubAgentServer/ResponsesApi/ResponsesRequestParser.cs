@@ -121,6 +121,8 @@ internal static class ResponsesRequestParser
             }
         }
 
+        // Tool calls are items here, not markdown blocks in the text.
+        chat["mcp_output"] = "text";
         foreach (var (name, value) in new (string, JsonNode?)[] { ("model", model), ("temperature", temperature), ("top_p", topP), ("user", user) })
         {
             if (value is not null)

@@ -228,4 +228,25 @@ public sealed class ResponsesSdkTests
         Assert.Equal(["reasoning", "message"], output.Select(i => (string?)i!["type"]));
         Assert.Equal("Think hard.", (string?)output[0]!["content"]![0]!["text"]);
     }
+    [Fact]
+    public async Task CreateResponse_ApprovalDenied_TheCallIsNotMadeAndTheModelIsTold()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("ann@responses.example");
+        h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", EchoFunction, """{"text":"hi"}""")), LlmReply.Text("Not echoed."));
+        var options = Options(h, "Echo hi.", requireApproval: true);
+        ResponseResult held = await Client(h, token).CreateResponseAsync(options, TestContext.Current.CancellationToken);
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>(held.OutputItems.Last());
+
+        options.PreviousResponseId = held.Id;
+        options.InputItems.Clear();
+        options.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: false));
+        ResponseResult done = await Client(h, token).CreateResponseAsync(options, TestContext.Current.CancellationToken);
+
+        var call = Assert.Single(done.OutputItems.OfType<McpToolCallItem>());
+        Assert.Null(call.ToolOutput);
+        Assert.Equal("Not echoed.", done.GetOutputText());
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
+        Assert.Contains("denied", (string?)h.Llm.Requests[1].Messages[^1]!["content"], StringComparison.Ordinal);
+    }
 }
