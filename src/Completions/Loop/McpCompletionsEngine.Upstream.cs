@@ -38,36 +38,4 @@ public sealed partial class McpCompletionsEngine
             };
         }
     }
-
-    /// <summary>The body of one upstream call: the caller's fields, the conversation so far, and the offered tools.</summary>
-    private static JsonObject BuildUpstreamBody(JsonObject requestBody, JsonArray messages, JsonArray tools, string model)
-    {
-        var body = new JsonObject();
-        foreach (var (name, value) in requestBody)
-        {
-            if (name is not ("messages" or "tools" or "stream" or "stream_options" or "model"))
-            {
-                body[name] = value?.DeepClone();
-            }
-        }
-
-        body["model"] = model;
-        body["messages"] = messages.DeepClone();
-        body["stream"] = true;
-
-        // Usage is summed over rounds whatever the caller asked for; the caller's wish only decides what it is sent.
-        body["stream_options"] = new JsonObject { ["include_usage"] = true };
-        if (tools.Count > 0)
-        {
-            body["tools"] = tools.DeepClone();
-        }
-        else
-        {
-            // Providers refuse tool_choice without tools (every MCP server failed, say).
-            body.Remove("tool_choice");
-            body.Remove("parallel_tool_calls");
-        }
-
-        return body;
-    }
 }

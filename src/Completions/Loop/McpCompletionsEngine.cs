@@ -72,7 +72,7 @@ public sealed partial class McpCompletionsEngine
     /// oversized upstream answer, <see cref="RunTimedOutException"/> past <see cref="CompletionsOptions.MaxRunDuration"/>.
     /// </summary>
     public async IAsyncEnumerable<CompletionEvent> RunAsync(
-        ChatCompletionRequest request,
+        CompletionRunRequest request,
         CompletionRunContext context,
         IChatCompletionsUpstream upstream,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -80,6 +80,7 @@ public sealed partial class McpCompletionsEngine
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(upstream);
+        request.Validate();
 
         var slot = context.IsBackground ? NoSlot.Instance : await _limiter.AcquireAsync(context.UserKey, cancellationToken).ConfigureAwait(false);
         await using var releaseSlot = slot.ConfigureAwait(false);
@@ -110,7 +111,7 @@ public sealed partial class McpCompletionsEngine
     }
 
     private async IAsyncEnumerable<CompletionEvent> RunCoreAsync(
-        ChatCompletionRequest request,
+        CompletionRunRequest request,
         CompletionRunContext context,
         IChatCompletionsUpstream upstream,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -220,7 +221,7 @@ public sealed partial class McpCompletionsEngine
                 upstreamActivity?.SetTag("gen_ai.operation.name", "chat");
                 upstreamActivity?.SetTag("gen_ai.request.model", model);
 
-                var body = BuildUpstreamBody(request.Body, messages, offeredTools, model);
+                var body = request.UpstreamBody(messages, offeredTools, model);
                 if (round > 1)
                 {
                     // The first call is bounded by what the host accepted; tool results make later ones grow.

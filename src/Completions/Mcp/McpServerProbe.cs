@@ -39,12 +39,11 @@ public sealed class McpServerProbe
     public async Task<McpServerStatus> ProbeAsync(Uri serverUrl, string userKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(serverUrl);
-        var request = ChatCompletionRequestParser.Parse(new JsonObject
+        var request = new CompletionRunRequest
         {
-            ["model"] = "status",
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "status" }),
-            ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp", ["server_url"] = serverUrl.OriginalString }),
-        });
+            Messages = [],
+            McpServers = [McpServerSpec.Create(serverUrl.OriginalString, "server_url")],
+        };
         var resolved = await _resolver.ResolveAsync(request, userKey, null, cancellationToken).ConfigureAwait(false);
         return new McpServerStatus(
             [.. resolved.Tools.Select(t => t.Tool)],

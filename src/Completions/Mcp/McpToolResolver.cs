@@ -28,7 +28,7 @@ internal sealed partial class McpToolResolver(
     }
 
     public async Task<ResolvedMcpServers> ResolveAsync(
-        ChatCompletionRequest request, string userKey, string? profile, CancellationToken cancellationToken)
+        CompletionRunRequest request, string userKey, string? profile, CancellationToken cancellationToken)
     {
         var servers = request.McpServers;
 
@@ -77,7 +77,7 @@ internal sealed partial class McpToolResolver(
 
     /// <summary>Waits until every login of <paramref name="logins"/> has completed, for at most <paramref name="timeout"/> in all.</summary>
     public async Task<bool> WaitForLoginsAsync(
-        ChatCompletionRequest request, IReadOnlyList<McpLoginLink> logins, string userKey, string? profile, TimeSpan timeout,
+        CompletionRunRequest request, IReadOnlyList<McpLoginLink> logins, string userKey, string? profile, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         var waits = logins.Select(login =>

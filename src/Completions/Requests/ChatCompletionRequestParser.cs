@@ -1,24 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using McpSubAgent.Completions.Approvals;
 
 namespace McpSubAgent.Completions.Requests;
 
 /// <summary>Validates a chat-completions body and takes its MCP servers out of it.</summary>
-public static partial class ChatCompletionRequestParser
+public static class ChatCompletionRequestParser
 {
     /// <summary>The engine's own request fields, removed before the body goes upstream.</summary>
     internal static readonly string[] EngineFields = ["mcp_output", "max_rounds", "mcp_wait_for_login", "mcp_wait_for_approval"];
 
     /// <summary>The longest a request may wait for a needed login (<c>mcp_wait_for_login</c>) or approval (<c>mcp_wait_for_approval</c>).</summary>
     public static readonly TimeSpan MaxWaitForLogin = TimeSpan.FromMinutes(10);
-
-    private static readonly HashSet<string> ForbiddenServerHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "host", "content-length", "content-type", "transfer-encoding", "connection", "mcp-session-id",
-        "mcp-protocol-version", "accept",
-    };
 
     /// <summary>Parses raw JSON; malformed JSON or a body that is not an object is an <see cref="InvalidRequestException"/>.</summary>
     public static ChatCompletionRequest Parse(ReadOnlySpan<byte> json)
@@ -43,7 +35,7 @@ public static partial class ChatCompletionRequestParser
     public static bool MayUseMcp(JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(IsMcpTool))
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(McpServerSpec.IsToolEntry))
         {
             return true;
         }
@@ -115,9 +107,9 @@ public static partial class ChatCompletionRequestParser
 
             for (var i = 0; i < tools.Count; i++)
             {
-                if (tools[i] is JsonObject tool && IsMcpTool(tool))
+                if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
                 {
-                    var spec = ParseMcpTool(tool, $"tools[{i}]");
+                    var spec = McpServerSpec.FromToolEntry(tool, $"tools[{i}]");
                     if (servers.Any(s => s.ServerUrl == spec.ServerUrl))
                     {
                         throw new InvalidRequestException(
@@ -136,18 +128,29 @@ public static partial class ChatCompletionRequestParser
         var frontMatter = FrontMatter.Extract(messages);
         foreach (var url in frontMatter?.ServerUrls ?? [])
         {
-            var uri = ParseServerUrl(url, "messages");
-            if (!servers.Any(s => s.ServerUrl == uri))
+            var spec = McpServerSpec.Create(url, "messages") with { RequireApproval = frontMatter!.RequireApproval };
+            if (!servers.Any(s => s.ServerUrl == spec.ServerUrl))
             {
-                servers.Add(new McpServerSpec(uri, null, null, new Dictionary<string, string>())
-                {
-                    RequireApproval = frontMatter!.RequireApproval,
-                });
+                servers.Add(spec);
             }
         }
 
-        return new ChatCompletionRequest(body, messages, callerTools, servers, model, stream, includeUsage, outputMode,
-            maxRounds, frontMatter?.Profile, user, frontMatter is not null) { WaitForLogin = waitForLogin, WaitForApproval = waitForApproval };
+        body.Remove("messages");
+        body.Remove("tools");
+        var run = new CompletionRunRequest
+        {
+            Messages = messages,
+            McpServers = servers,
+            CallerTools = callerTools,
+            Model = model,
+            UpstreamFields = body,
+            OutputMode = outputMode,
+            MaxRounds = maxRounds,
+            Profile = frontMatter?.Profile,
+            WaitForLogin = waitForLogin,
+            WaitForApproval = waitForApproval,
+        };
+        return new ChatCompletionRequest(run, stream, includeUsage, user, frontMatter is not null);
     }
 
     /// <summary>A wait in whole seconds, from 0 (do not wait: null) to <see cref="MaxWaitForLogin"/>.</summary>
@@ -167,107 +170,11 @@ public static partial class ChatCompletionRequestParser
         return seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     }
 
-    private static bool IsMcpTool(JsonObject tool) => tool["type"] is JsonValue v && v.TryGetValue(out string? t) && t == "mcp";
-
-    private static McpServerSpec ParseMcpTool(JsonObject tool, string param)
-    {
-        var url = ReadOptionalString(tool, "server_url", param) ?? ReadOptionalString(tool, "url", param)
-            ?? throw new InvalidRequestException(
-                "An MCP tool needs 'server_url' (or 'url'): the address of the remote MCP server.", $"{param}.server_url");
-        var serverUrl = ParseServerUrl(url, $"{param}.server_url");
-
-        var label = ReadOptionalString(tool, "server_label", param);
-        if (label is not null && !LabelPattern().IsMatch(label))
-        {
-            throw new InvalidRequestException(
-                "'server_label' must be 1 to 64 letters, digits, '_' or '-'.", $"{param}.server_label");
-        }
-
-        return new McpServerSpec(serverUrl, label, ReadAllowedTools(tool["allowed_tools"], $"{param}.allowed_tools"),
-            ReadHeaders(tool["headers"], $"{param}.headers"))
-        {
-            RequireApproval = McpApprovalPolicy.Parse(tool["require_approval"], $"{param}.require_approval"),
-        };
-    }
-
-    internal static Uri ParseServerUrl(string url, string param)
-    {
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri))
-        {
-            throw new InvalidRequestException($"The MCP server URL '{url}' is not an absolute URL.", param);
-        }
-
-        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
-        {
-            throw new InvalidRequestException($"The MCP server URL '{url}' must use http or https.", param);
-        }
-
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            throw new InvalidRequestException(
-                $"The MCP server URL '{uri.GetLeftPart(UriPartial.Scheme)}{uri.Host}' must not carry credentials; use 'headers'.", param);
-        }
-
-        // The fragment never reaches the server; dropping it makes equal URLs compare equal.
-        return new UriBuilder(uri) { Fragment = "" }.Uri;
-    }
-
-    private static HashSet<string>? ReadAllowedTools(JsonNode? node, string param)
-    {
-        var names = node switch
-        {
-            null => null,
-            JsonArray array => array,
-            JsonObject { } filter when filter["tool_names"] is JsonArray list && filter.Count == 1 => list,
-            _ => throw new InvalidRequestException(
-                "'allowed_tools' must be an array of tool names or {\"tool_names\": [...]}.", param),
-        };
-        if (names is null)
-        {
-            return null;
-        }
-
-        return names.Select(n => n is JsonValue v && v.TryGetValue(out string? s) && s.Length > 0
-            ? s
-            : throw new InvalidRequestException("'allowed_tools' must hold tool names as strings.", param)).ToHashSet(StringComparer.Ordinal);
-    }
-
-    private static Dictionary<string, string> ReadHeaders(JsonNode? node, string param)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (node is null)
-        {
-            return headers;
-        }
-
-        if (node is not JsonObject map)
-        {
-            throw new InvalidRequestException("'headers' must be an object of header names and string values.", param);
-        }
-
-        foreach (var (name, value) in map)
-        {
-            if (!HeaderNamePattern().IsMatch(name) || ForbiddenServerHeaders.Contains(name))
-            {
-                throw new InvalidRequestException($"The header '{name}' cannot be set for an MCP server.", param);
-            }
-
-            if (value is not JsonValue v || !v.TryGetValue(out string? text) || text.AsSpan().ContainsAny('\r', '\n'))
-            {
-                throw new InvalidRequestException($"The header '{name}' must have a single-line string value.", param);
-            }
-
-            headers[name] = text;
-        }
-
-        return headers;
-    }
-
-    private static string? ReadOptionalString(JsonObject obj, string name, string? parent = null) => obj[name] switch
+    private static string? ReadOptionalString(JsonObject obj, string name) => obj[name] switch
     {
         null => null,
         JsonValue v when v.TryGetValue(out string? s) => s,
-        _ => throw new InvalidRequestException($"'{name}' must be a string.", parent is null ? name : $"{parent}.{name}"),
+        _ => throw new InvalidRequestException($"'{name}' must be a string.", name),
     };
 
     private static bool? ReadOptionalBool(JsonObject obj, string name) => obj[name] switch
@@ -276,11 +183,4 @@ public static partial class ChatCompletionRequestParser
         JsonValue v when v.TryGetValue(out bool b) => b,
         _ => throw new InvalidRequestException($"'{name}' must be true or false.", name),
     };
-
-    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
-    private static partial Regex LabelPattern();
-
-    // RFC 9110 token characters.
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
-    private static partial Regex HeaderNamePattern();
 }

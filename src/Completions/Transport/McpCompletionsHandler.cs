@@ -68,7 +68,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
             return ErrorResponse(OpenAIError.From(ex)!, request);
         }
 
-        if (!parsed.HasMcpServers && !parsed.HasFrontMatter)
+        if (!parsed.Run.HasMcpServers && !parsed.HasFrontMatter)
         {
             RestoreContent(request, bytes);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         var context = new CompletionRunContext(parsed.User ?? _options.Value.DefaultUserKey);
         var upstream = new ForwardingUpstream(request, (message, ct) => base.SendAsync(message, ct));
         var id = McpCompletionsEngine.NewCompletionId();
-        var model = parsed.Model ?? _options.Value.DefaultModel;
+        var model = parsed.Run.Model ?? _options.Value.DefaultModel;
         var created = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
 
         // The run outlives this call when streaming; it stops when the caller disposes the response.
@@ -86,7 +86,7 @@ public sealed partial class McpCompletionsHandler : DelegatingHandler
         try
         {
             // In-process callers have no proxy to keep busy: a failing first upstream call stays an error status.
-            run = await StartedRun.StartAsync(_engine.RunAsync(parsed, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token,
+            run = await StartedRun.StartAsync(_engine.RunAsync(parsed.Run, context with { RunId = id }, upstream, runCancellation.Token), runCancellation.Token,
                 untilFirstOutput: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)

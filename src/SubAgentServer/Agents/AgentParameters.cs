@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.Requests;
 
 namespace McpSubAgent.SubAgentServer.Agents;
 
@@ -61,13 +63,7 @@ public sealed record AgentParameters
             throw new AgentInputException($"'mcp_servers' names {McpServers.Count} servers; at most {MaxServers} are accepted.");
         }
 
-        foreach (var url in McpServers)
-        {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-            {
-                throw new AgentInputException($"'{url}' in 'mcp_servers' is not an http(s) URL of an MCP server.");
-            }
-        }
+        _ = ServerSpecs();
 
         if (MaxRounds is < 1 or > 100)
         {
@@ -77,6 +73,40 @@ public sealed record AgentParameters
         if (Model is { Length: 0 or > 200 })
         {
             throw new AgentInputException("'model' must be a model id of 1 to 200 characters.");
+        }
+    }
+
+    /// <summary>The run for the engine, starting from <paramref name="messages"/>; throws <see cref="AgentInputException"/> for bad parameters.</summary>
+    public CompletionRunRequest ToRunRequest(JsonArray messages)
+    {
+        Validate();
+        return new CompletionRunRequest { Messages = (JsonArray)messages.DeepClone(), McpServers = ServerSpecs(), Model = Model };
+    }
+
+    /// <summary>The MCP servers with this run's allowed tools and approval policy, checked as every surface checks them.</summary>
+    private List<McpServerSpec> ServerSpecs()
+    {
+        try
+        {
+            var policy = McpApprovalPolicy.Parse(RequireApproval, "require_approval");
+            IReadOnlySet<string>? allowed = AllowedTools.Count > 0 ? AllowedTools.ToHashSet(StringComparer.Ordinal) : null;
+            var specs = new List<McpServerSpec>();
+            foreach (var url in McpServers)
+            {
+                var spec = McpServerSpec.Create(url, "mcp_servers") with { AllowedTools = allowed, RequireApproval = policy };
+                if (specs.Any(s => s.ServerUrl == spec.ServerUrl))
+                {
+                    throw new AgentInputException($"'{url}' is named twice in 'mcp_servers'.");
+                }
+
+                specs.Add(spec);
+            }
+
+            return specs;
+        }
+        catch (InvalidRequestException ex)
+        {
+            throw new AgentInputException($"'{ex.Param}': {ex.Message}");
         }
     }
 }

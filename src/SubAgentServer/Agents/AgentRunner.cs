@@ -44,27 +44,8 @@ internal sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsU
         Func<CompletionRunContext, CompletionRunContext>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        parameters.Validate();
-        var body = new JsonObject
-        {
-            ["messages"] = messages.DeepClone(),
-            ["tools"] = new JsonArray([.. parameters.McpServers.Select(url => (JsonNode)McpTool(url, parameters.AllowedTools, parameters.RequireApproval))]),
-            ["stream"] = true,
-        };
-        if (parameters.Model is not null)
-        {
-            body["model"] = parameters.Model;
-        }
-
-        ChatCompletionRequest request;
-        try
-        {
-            request = ChatCompletionRequestParser.Parse(body);
-        }
-        catch (InvalidRequestException ex)
-        {
-            throw new AgentInputException(ex.Message);
-        }
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = parameters.ToRunRequest(messages);
 
         // A resumed run has only the rounds its earlier attempts left.
         var rounds = Math.Max(1, (parameters.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
@@ -76,25 +57,21 @@ internal sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsU
     }
 
     /// <summary>
-    /// Runs a chat-completions request (the body of <c>/v1/chat/completions</c>) for <paramref name="userKey"/>.
-    /// <paramref name="messages"/> replaces the body's conversation: the body's own messages for a new run, or a stored
-    /// transcript to resume (the first message keeps its front matter, so the servers it names stay the same).
-    /// Throws <see cref="InvalidRequestException"/> for a body the engine refuses.
+    /// Runs a request of <c>/v1/chat/completions</c> (or another API surface) for <paramref name="userKey"/>: a new run,
+    /// or a stored transcript to resume, whose finished rounds (<paramref name="roundsAlreadyDone"/>) count against its
+    /// round limit. The engine throws <see cref="InvalidRequestException"/> for a request it refuses.
     /// </summary>
     public IAsyncEnumerable<CompletionEvent> RunRequestAsync(
-        JsonObject body, string userKey, JsonArray messages, int roundsAlreadyDone, RequestRunSettings settings, CancellationToken cancellationToken)
+        CompletionRunRequest request, string userKey, int roundsAlreadyDone, RequestRunSettings settings, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(body);
-        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(settings);
-        var withMessages = (JsonObject)body.DeepClone();
-        withMessages["messages"] = messages.DeepClone();
         if (settings.LoginNeedsEndUser)
         {
-            withMessages.Remove(EndUserLoginGuard.WaitForLoginField);
+            // An app without an end user cannot have anyone log in: waiting would only delay the failure.
+            request = request with { WaitForLogin = null };
         }
 
-        var request = ChatCompletionRequestParser.Parse(withMessages);
         var rounds = Math.Max(1, (request.MaxRounds ?? options.Value.MaxRounds) - roundsAlreadyDone);
         var context = new CompletionRunContext(userKey)
         {
@@ -103,16 +80,5 @@ internal sealed class AgentRunner(McpCompletionsEngine engine, IChatCompletionsU
         };
         var events = engine.RunAsync(request, context, upstream, cancellationToken);
         return settings.LoginNeedsEndUser ? EndUserLoginGuard.Apply(events, cancellationToken) : events;
-    }
-
-    private static JsonObject McpTool(string url, IReadOnlyList<string> allowedTools, JsonNode? requireApproval)
-    {
-        var tool = new JsonObject { ["type"] = "mcp", ["server_url"] = url, ["require_approval"] = requireApproval?.DeepClone() };
-        if (allowedTools.Count > 0)
-        {
-            tool["allowed_tools"] = new JsonArray([.. allowedTools.Select(t => (JsonNode)t)]);
-        }
-
-        return tool;
     }
 }

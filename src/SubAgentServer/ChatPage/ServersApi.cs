@@ -1,3 +1,4 @@
+using McpSubAgent.Completions.Requests;
 using McpSubAgent.SubAgentServer.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -111,16 +112,20 @@ internal static class ServersApi
             return $"The URL is longer than {ChatServer.UrlMaxLength} characters.";
         }
 
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (url.Contains('#', StringComparison.Ordinal))
         {
-            return "The URL must be an absolute http or https URL.";
+            return "The URL must not contain a fragment.";
         }
 
-        if (uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+        try
         {
-            return "The URL must not contain a user name, password or fragment.";
+            // The same checks as the servers of any run.
+            McpServerSpec.Create(url, "url");
+            return null;
         }
-
-        return null;
+        catch (InvalidRequestException ex)
+        {
+            return ex.Message;
+        }
     }
 }

@@ -63,7 +63,7 @@ internal static class ChatCompletionsEndpoint
             return OpenAIErrorResult.BadRequest($"'user' must be 1 to {OpenAICaller.MaxEndUserLength} characters.", "user");
         }
 
-        var model = request.Model ?? completions.Value.DefaultModel;
+        var model = request.Run.Model ?? completions.Value.DefaultModel;
         if (options.Value.RejectUnknownModels && await models.IsKnownAsync(model, cancellationToken) == false)
         {
             return OpenAIErrorResult.ModelNotFound(model);
@@ -85,9 +85,8 @@ internal static class ChatCompletionsEndpoint
         StartedRun run;
         try
         {
-            var messages = (JsonArray)body["messages"]!;
             // A stream begins as soon as the run is accepted; a plain answer waits for the whole run anyway.
-            run = await StartedRun.StartAsync(runner.RunRequestAsync(body, userKey, messages, 0, settings, cancellationToken), cancellationToken,
+            run = await StartedRun.StartAsync(runner.RunRequestAsync(request.Run, userKey, 0, settings, cancellationToken), cancellationToken,
                 untilFirstOutput: !request.Stream);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)
@@ -132,14 +131,14 @@ internal static class ChatCompletionsEndpoint
         PublicOrigin origin,
         CancellationToken cancellationToken)
     {
-        if (request.CallerTools.Count > 0)
+        if (request.Run.CallerTools.Count > 0)
         {
             return OpenAIErrorResult.BadRequest(
                 "A background completion cannot return calls of your own tools to you: leave out 'tools' other than MCP servers, or drop 'background'.",
                 "tools");
         }
 
-        if (request.McpServers.Any(s => !s.RequireApproval.IsNever))
+        if (request.Run.McpServers.Any(s => !s.RequireApproval.IsNever))
         {
             return OpenAIErrorResult.BadRequest(
                 "A background completion cannot hold tool calls for approval yet: use 'require_approval': \"never\", or drop 'background'.",

@@ -220,7 +220,12 @@ internal sealed partial class AgentTaskWorker(
                 ?? throw new AgentInputException("The task's request could not be read.");
             var transcript = stored ?? (request.Request["messages"] as JsonArray)?.DeepClone().AsArray() ?? [];
             var settings = new RequestRunSettings { LoginNeedsEndUser = request.LoginNeedsEndUser, IsBackground = true };
-            return (transcript, runner.RunRequestAsync(request.Request, task.OwnerKey, transcript, task.RoundsDone, settings, cancellationToken));
+            // The stored body is parsed again with the transcript: its first message keeps any front matter, so the
+            // servers it names stay the same.
+            var body = (JsonObject)request.Request.DeepClone();
+            body["messages"] = transcript.DeepClone();
+            var run = ChatCompletionRequestParser.Parse(body).Run;
+            return (transcript, runner.RunRequestAsync(run, task.OwnerKey, task.RoundsDone, settings, cancellationToken));
         }
 
         var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)

@@ -114,7 +114,7 @@ internal sealed class EngineBreakdown(int iterations, int warmup)
             var events = new List<(CompletionEvent Event, long At)>();
             var parsed = ChatCompletionRequestParser.Parse((JsonObject)JsonNode.Parse(request)!);
             var start = Stopwatch.GetTimestamp();
-            await foreach (var e in engine.RunAsync(parsed, new CompletionRunContext("local"), upstream, cancellationToken))
+            await foreach (var e in engine.RunAsync(parsed.Run, new CompletionRunContext("local"), upstream, cancellationToken))
             {
                 events.Add((e, Stopwatch.GetTimestamp()));
             }
@@ -177,7 +177,7 @@ internal sealed class EngineBreakdown(int iterations, int warmup)
         var parsed = ChatCompletionRequestParser.Parse((JsonObject)JsonNode.Parse(request)!);
         try
         {
-            await foreach (var _ in engine.RunAsync(parsed, new CompletionRunContext("local"), capture, cancellationToken))
+            await foreach (var _ in engine.RunAsync(parsed.Run, new CompletionRunContext("local"), capture, cancellationToken))
             {
             }
         }

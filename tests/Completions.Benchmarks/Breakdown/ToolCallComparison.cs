@@ -22,7 +22,7 @@ internal sealed class ToolCallComparison(int iterations, int warmup)
     public async Task<IEnumerable<BreakdownRow>> RunAsync(BenchmarkHost host, CancellationToken cancellationToken)
     {
         var request = ChatCompletionRequestParser.Parse(ChatRequests.Body("Hello", stream: true, host.McpTool()));
-        var resolved = await host.Services.GetRequiredService<McpToolResolver>().ResolveAsync(request, "local", null, cancellationToken);
+        var resolved = await host.Services.GetRequiredService<McpToolResolver>().ResolveAsync(request.Run, "local", null, cancellationToken);
         var echo = resolved.Tools.Single(t => t.Tool.Name == "echo");
         var executor = host.Services.GetRequiredService<McpToolExecutor>();
         var info = new ToolCallInfo("call_1", echo.FunctionName, "echo", echo.Server.ServerUrl, """{"text":"x"}""", 1);

@@ -66,7 +66,7 @@ internal abstract class BenchmarkScenario(BenchmarkHost host) : IAsyncDisposable
         var parsedAt = Stopwatch.GetTimestamp();
         long first = 0;
         var events = 0;
-        await foreach (var _ in Host.Engine.RunAsync(parsed, new CompletionRunContext("local"), upstream, cancellationToken))
+        await foreach (var _ in Host.Engine.RunAsync(parsed.Run, new CompletionRunContext("local"), upstream, cancellationToken))
         {
             if (events++ == 0)
             {

@@ -25,7 +25,7 @@ public sealed class ApprovalWaitTests
         var upstream = new HttpChatCompletionsUpstream(http, h.Llm.BaseUrl, "sk-upstream");
         var events = new List<CompletionEvent>();
         var context = new CompletionRunContext("owner") { ApprovalPages = Pages, WaitForApproval = wait };
-        await foreach (var e in engine.RunAsync(request, context, upstream, TestContext.Current.CancellationToken))
+        await foreach (var e in engine.RunAsync(request.Run, context, upstream, TestContext.Current.CancellationToken))
         {
             events.Add(e);
             if (e is ApprovalPending pending)

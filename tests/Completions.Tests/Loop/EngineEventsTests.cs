@@ -19,7 +19,7 @@ public sealed class EngineEventsTests
         using var http = new HttpClient();
         var upstream = new HttpChatCompletionsUpstream(http, h.Llm.BaseUrl, "sk-upstream");
         var events = new List<CompletionEvent>();
-        await foreach (var e in engine.RunAsync(request, context ?? new CompletionRunContext("user-1"), upstream, TestContext.Current.CancellationToken))
+        await foreach (var e in engine.RunAsync(request.Run, context ?? new CompletionRunContext("user-1"), upstream, TestContext.Current.CancellationToken))
         {
             events.Add(e);
         }
@@ -74,7 +74,7 @@ public sealed class EngineEventsTests
         await RunAsync(h, request);
         await RunAsync(h, request);
 
-        Assert.Single(request.Messages);
+        Assert.Single(request.Run.Messages);
         Assert.Single(h.Llm.Requests[2].Messages);
     }
 

@@ -63,7 +63,7 @@ public sealed class ChatCompletionRequestParserTests
             ["type"] = "mcp", ["server_url"] = "https://a.example/mcp", ["require_approval"] = JsonNode.Parse("""{"never":{"tool_names":["read"]}}"""),
         }));
 
-        var policy = Assert.Single(request.McpServers).RequireApproval;
+        var policy = Assert.Single(request.Run.McpServers).RequireApproval;
         Assert.False(policy.Requires(new Tool { Name = "read" }));
         Assert.True(policy.Requires(new Tool { Name = "write" }));
     }
@@ -81,7 +81,7 @@ public sealed class ChatCompletionRequestParserTests
             }),
         };
 
-        var policy = Assert.Single(ChatCompletionRequestParser.Parse(body).McpServers).RequireApproval;
+        var policy = Assert.Single(ChatCompletionRequestParser.Parse(body).Run.McpServers).RequireApproval;
 
         Assert.False(policy.Requires(new Tool { Name = "read", Annotations = new ToolAnnotations { ReadOnlyHint = true } }));
         Assert.True(policy.Requires(new Tool { Name = "write" }));
@@ -148,12 +148,12 @@ public sealed class ChatCompletionRequestParserTests
             },
             new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = "mine" } }));
 
-        var server = Assert.Single(request.McpServers);
+        var server = Assert.Single(request.Run.McpServers);
         Assert.Equal(new Uri("https://a.example/mcp"), server.ServerUrl);
         Assert.Equal("notes", server.Label);
         Assert.Equal(["search"], server.AllowedTools!);
         Assert.Equal("k", server.Headers["x-api-key"]);
-        Assert.Equal("mine", (string?)Assert.Single(request.CallerTools)!["function"]!["name"]);
+        Assert.Equal("mine", (string?)Assert.Single(request.Run.CallerTools)!["function"]!["name"]);
     }
 
     [Fact]
@@ -178,9 +178,9 @@ public sealed class ChatCompletionRequestParserTests
         var request = ChatCompletionRequestParser.Parse(body);
 
         Assert.True(ChatCompletionRequestParser.MayUseMcp(body));
-        Assert.Equal(["https://a.example/mcp", "https://b.example/mcp"], request.McpServers.Select(s => s.ServerUrl.AbsoluteUri));
-        Assert.Equal("work", request.Profile);
-        Assert.Equal("You are helpful.", (string?)request.Messages[0]!["content"]);
+        Assert.Equal(["https://a.example/mcp", "https://b.example/mcp"], request.Run.McpServers.Select(s => s.ServerUrl.AbsoluteUri));
+        Assert.Equal("work", request.Run.Profile);
+        Assert.Equal("You are helpful.", (string?)request.Run.Messages[0]!["content"]);
     }
 
     [Fact]
@@ -197,8 +197,8 @@ public sealed class ChatCompletionRequestParserTests
 
         var request = ChatCompletionRequestParser.Parse(body);
 
-        Assert.Equal("https://a.example/mcp", Assert.Single(request.McpServers).ServerUrl.AbsoluteUri);
-        Assert.Equal("What's new?", (string?)request.Messages[0]!["content"]![0]!["text"]);
+        Assert.Equal("https://a.example/mcp", Assert.Single(request.Run.McpServers).ServerUrl.AbsoluteUri);
+        Assert.Equal("What's new?", (string?)request.Run.Messages[0]!["content"]![0]!["text"]);
     }
 
     [Fact]
@@ -209,8 +209,8 @@ public sealed class ChatCompletionRequestParserTests
 
         var request = ChatCompletionRequestParser.Parse(body);
 
-        Assert.False(request.HasMcpServers);
-        Assert.Equal(document, (string?)request.Messages[0]!["content"]);
+        Assert.False(request.Run.HasMcpServers);
+        Assert.Equal(document, (string?)request.Run.Messages[0]!["content"]);
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public sealed class ChatCompletionRequestParserTests
     {
         const string text = "---\n: : [unclosed\n---\nrest";
         var body = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = text }) };
-        Assert.Equal(text, (string?)ChatCompletionRequestParser.Parse(body).Messages[0]!["content"]);
+        Assert.Equal(text, (string?)ChatCompletionRequestParser.Parse(body).Run.Messages[0]!["content"]);
     }
 
     [Fact]

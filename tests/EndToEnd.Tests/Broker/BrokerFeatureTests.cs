@@ -40,7 +40,7 @@ public sealed class BrokerFeatureTests
 
         var run = Task.Run(async () =>
         {
-            await foreach (var e in engine.RunAsync(request, new CompletionRunContext(alice.Subject), upstream, TestContext.Current.CancellationToken))
+            await foreach (var e in engine.RunAsync(request.Run, new CompletionRunContext(alice.Subject), upstream, TestContext.Current.CancellationToken))
             {
                 events.Add(e);
                 if (e is LoginPending p)
