@@ -135,7 +135,9 @@ internal static class ResponsesEndpoint
         StartedRun run;
         try
         {
-            run = await StartedRun.StartAsync(runner.RunRequestAsync(chatBody, userKey, messages, 0, settings, cancellationToken), cancellationToken,
+            // The engine's typed request, read from the chat-completions body with the checks every surface shares.
+            var runRequest = ChatCompletionRequestParser.Parse(chatBody).Run;
+            run = await StartedRun.StartAsync(runner.RunRequestAsync(runRequest, userKey, 0, settings, cancellationToken), cancellationToken,
                 untilFirstOutput: !request.Stream);
         }
         catch (Exception ex) when (OpenAIError.From(ex) is { } error)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Requests;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
@@ -214,23 +215,9 @@ internal static class ResponsesRequestParser
         return (entry, echo);
     }
 
-    /// <summary>The engine's reading of the entry: the same checks as on <c>/v1/chat/completions</c>.</summary>
-    private static McpServerSpec McpServerSpecOf(JsonObject entry, string at)
-    {
-        var probe = new JsonObject
-        {
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "." }),
-            ["tools"] = new JsonArray(entry.DeepClone()),
-        };
-        try
-        {
-            return ChatCompletionRequestParser.Parse(probe).McpServers.Single();
-        }
-        catch (InvalidRequestException ex)
-        {
-            throw new InvalidRequestException(ex.Message, ex.Param?.Replace("tools[0]", at, StringComparison.Ordinal) ?? at) { Code = ex.Code };
-        }
-    }
+    /// <summary>The engine's reading of the entry: the same checks as on every surface; OpenAI's default approval is "always".</summary>
+    private static McpServerSpec McpServerSpecOf(JsonObject entry, string at) =>
+        McpServerSpec.FromToolEntry(entry, at, McpApprovalPolicy.AlwaysRequired);
 
     private static JsonObject FunctionTool(JsonObject tool, string at)
     {
