@@ -313,6 +313,16 @@ internal static class ResponsesEndpoint
 
         try
         {
+            // What the task will run is checked now, so that a bad request is a 400 and not a failed task.
+            ChatCompletionRequestParser.Parse(chatBody).Run.Validate();
+        }
+        catch (InvalidRequestException ex)
+        {
+            return OpenAIErrorResult.From(OpenAIError.From(ex)!);
+        }
+
+        try
+        {
             await tasks.EnsureRoomForAsync(userKey, cancellationToken);
         }
         catch (TaskLimitException ex)

@@ -103,6 +103,12 @@ public sealed class ResponsesBackgroundTests
         using var response = await h.PostAsync(token, body, "v1/responses");
 
         Assert.Equal("background", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.BadRequest))["param"]);
+
+        // A field the task would refuse is refused at once.
+        body["tools"]![0]!["require_approval"] = "never";
+        body["max_rounds"] = 0;
+        using var badRounds = await h.PostAsync(token, body, "v1/responses");
+        Assert.Equal("max_rounds", (string?)(await OpenAIApiHarness.AssertErrorAsync(badRounds, HttpStatusCode.BadRequest))["param"]);
         Assert.Equal(0, h.Llm.RequestCount);
     }
 }
