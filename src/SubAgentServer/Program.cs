@@ -9,6 +9,7 @@ using McpSubAgent.SubAgentServer.Health;
 using McpSubAgent.SubAgentServer.Hosting;
 using McpSubAgent.SubAgentServer.McpEndpoint;
 using McpSubAgent.SubAgentServer.OpenAIApi;
+using McpSubAgent.SubAgentServer.ResponsesApi;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.SubAgentServer.Usage;
 
@@ -66,6 +67,7 @@ app.MapMcpEndpoint();
 app.MapAgentTaskPages();
 app.MapToolApprovals();
 app.MapOpenAIApi();
+app.MapResponsesApi();
 app.MapChatPage();
 
 await app.RunAsync();

@@ -172,6 +172,10 @@ public sealed partial class McpCompletionsEngine
             using var search = StartSearch(request, context.UserKey, profile, toolsByName);
 
             yield return new RunStarted(runId);
+            if (request.HasMcpServers)
+            {
+                yield return ToolsListed(request.McpServers, resolved);
+            }
 
             var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
             if (search is not null)
@@ -271,7 +275,15 @@ public sealed partial class McpCompletionsEngine
                 var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
                 await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken).ConfigureAwait(false))
                 {
-                    yield return new ContentDelta(text, FromModel: true);
+                    if (answer.TakeReasoning() is { } reasoning)
+                    {
+                        yield return new ReasoningDelta(reasoning);
+                    }
+
+                    if (text.Length > 0)
+                    {
+                        yield return new ContentDelta(text, FromModel: true);
+                    }
                 }
 
                 roundUsage.Add(answer.Usage);

@@ -12,7 +12,7 @@ namespace McpSubAgent.Completions.Loop;
 
 /// <summary>
 /// Reads an upstream chat-completions response, streamed (SSE chunks) or not (one JSON object), into an
-/// <see cref="UpstreamRound"/>, yielding the model's text as it arrives.
+/// <see cref="UpstreamRound"/>, yielding the model's text as it arrives (an empty text when only reasoning arrived).
 /// </summary>
 internal static class UpstreamResponseReader
 {
@@ -77,7 +77,7 @@ internal static class UpstreamResponseReader
 
                 var text = Apply(completion, round, isChunk: false);
                 EnsureNotEmpty(round);
-                if (!string.IsNullOrEmpty(text))
+                if (text is not null)
                 {
                     yield return text;
                 }
@@ -129,7 +129,7 @@ internal static class UpstreamResponseReader
                     }
 
                     var text = Apply(chunk, round, isChunk: true);
-                    if (!string.IsNullOrEmpty(text))
+                    if (text is not null)
                     {
                         yield return text;
                     }
@@ -223,13 +223,17 @@ internal static class UpstreamResponseReader
             }
         }
 
+        // Providers that show a model's thinking send it beside the answer: DeepSeek and vLLM as reasoning_content,
+        // OpenRouter and Ollama as reasoning. An empty text tells the engine that some arrived.
+        var reasoning = delta["reasoning_content"] ?? delta["reasoning"];
+        var hasReasoning = reasoning is JsonValue r && r.TryGetValue(out string? thought) && round.NewReasoning.Append(thought).Length > 0;
         var text = delta["content"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
         if (!string.IsNullOrEmpty(text))
         {
             round.Content.Append(text);
         }
 
-        return text;
+        return string.IsNullOrEmpty(text) && hasReasoning ? "" : text;
     }
 
     private static async Task<JsonObject> ParseAsync(Stream stream, CancellationToken cancellationToken)

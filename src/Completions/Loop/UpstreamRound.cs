@@ -11,6 +11,22 @@ internal sealed class UpstreamRound
 
     public StringBuilder Content { get; } = new();
 
+    /// <summary>Reasoning text that arrived since the engine last took it (<c>reasoning_content</c> or <c>reasoning</c>).</summary>
+    public StringBuilder NewReasoning { get; } = new();
+
+    /// <summary>Takes the reasoning text that arrived since the last call; null when there is none.</summary>
+    public string? TakeReasoning()
+    {
+        if (NewReasoning.Length == 0)
+        {
+            return null;
+        }
+
+        var text = NewReasoning.ToString();
+        NewReasoning.Clear();
+        return text;
+    }
+
     public string? FinishReason { get; set; }
 
     public TokenUsage Usage { get; set; }

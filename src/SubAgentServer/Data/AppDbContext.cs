@@ -3,6 +3,7 @@ using McpSubAgent.IdentityProvider.Broker.Storage;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Approvals;
 using McpSubAgent.SubAgentServer.ChatPage;
+using McpSubAgent.SubAgentServer.ResponsesApi;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.SubAgentServer.Usage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -15,7 +16,7 @@ namespace McpSubAgent.SubAgentServer.Data;
 /// <summary>
 /// The one database of the host: Identity accounts, OpenIddict's applications, authorizations and tokens, the
 /// Data Protection keys, the authorization server's keys, the login broker's downstream connections, the agent tasks
-/// the token usage, the chat page's servers and conversations, and the tool calls held for approval. Each provider has a subclass that owns its migrations.
+/// the token usage, the chat page's servers and conversations, the tool calls held for approval, and the stored responses of the Responses API. Each provider has a subclass that owns its migrations.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext, IIdentityProviderKeyContext, IDownstreamConnectionContext
@@ -43,6 +44,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<ChatServer> ChatServers => Set<ChatServer>();
 
     public DbSet<ChatConversation> ChatConversations => Set<ChatConversation>();
+
+    public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -88,5 +91,6 @@ public abstract class AppDbContext(DbContextOptions options)
         });
         builder.ConfigureChatPage();
         builder.ConfigureToolApprovals();
+        builder.ConfigureStoredResponses();
     }
 }

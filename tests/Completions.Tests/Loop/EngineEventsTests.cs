@@ -37,8 +37,12 @@ public sealed class EngineEventsTests
         var events = await RunAsync(h, request);
 
         var kinds = events.Where(e => e is not ContentDelta).Select(e => e.GetType().Name).ToList();
-        Assert.Equal([nameof(RunStarted), nameof(ToolRoundStarting), nameof(ToolCallStarted), nameof(ToolCallCompleted), nameof(RoundCompleted),
+        Assert.Equal([nameof(RunStarted), nameof(McpToolsListed), nameof(ToolRoundStarting), nameof(ToolCallStarted), nameof(ToolCallCompleted), nameof(RoundCompleted),
             nameof(CompletionFinished)], kinds);
+        var listed = Assert.Single(events.OfType<McpToolsListed>().Single().Servers);
+        Assert.Equal(h.Mcp.Endpoint, listed.Server.ServerUrl);
+        Assert.Null(listed.Error);
+        Assert.Contains(listed.Tools, t => t.Name == "add");
         var starting = events.OfType<ToolRoundStarting>().Single();
         Assert.Equal("c1", (string?)starting.AssistantMessage["tool_calls"]![0]!["id"]);
         var started = events.OfType<ToolCallStarted>().Single().Call;

@@ -389,6 +389,52 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                     b.ToTable("ChatServers", (string)null);
                 });
 
+            modelBuilder.Entity("McpSubAgent.SubAgentServer.ResponsesApi.StoredResponse", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConversationJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InputJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerKey")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousResponseId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResponseJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerKey", "CreatedAt");
+
+                    b.ToTable("StoredResponses", (string)null);
+                });
+
             modelBuilder.Entity("McpSubAgent.SubAgentServer.Tasks.AgentTask", b =>
                 {
                     b.Property<string>("Id")
