@@ -123,7 +123,7 @@ internal static class ResponsesEndpoint
         if (request.Background)
         {
             var background = new ResponseBuilder(id, model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), request, ResponseInput.ListedLabels(items), approvalIds);
-            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser(endUser), items, cancellationToken);
+            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser(endUser), items, origin.BaseUri(http.Request), cancellationToken);
         }
 
         var settings = new RequestRunSettings
@@ -294,7 +294,7 @@ internal static class ResponsesEndpoint
 
     private static async Task<IResult> StartBackgroundAsync(
         AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry, ResponseBuilder builder, JsonObject chatBody, ResponsesRequest request,
-        string userKey, bool loginNeedsEndUser, List<JsonObject> items, CancellationToken cancellationToken)
+        string userKey, bool loginNeedsEndUser, List<JsonObject> items, Uri baseUri, CancellationToken cancellationToken)
     {
         var refusal = request switch
         {
@@ -333,7 +333,7 @@ internal static class ResponsesEndpoint
         // The task's answer is the model's text; its tool calls become mcp_call items from its transcript.
         chatBody["mcp_output"] = "text";
         chatBody.Remove(EndUserLoginGuard.WaitForLoginField);
-        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = chatBody, LoginNeedsEndUser = loginNeedsEndUser }, store: true, cancellationToken);
+        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = chatBody, LoginNeedsEndUser = loginNeedsEndUser }, store: true, baseUri, cancellationToken);
         builder.Queue();
         await StoreAsync(db, builder, userKey, request, items, cancellationToken, task.Id);
         registry.WakeWorker();
