@@ -103,14 +103,19 @@ public sealed class RunAgentTests
         await using var h = await AgentHarness.StartAsync();
         h.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("c1", "mcp_127-0-0-1_add", """{"a":1,"b":2}""")), LlmReply.Text("3"));
         var messages = new ConcurrentQueue<string>();
+        var allThree = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        await h.Client.CallToolAsync("run_agent", Arguments(h), new SynchronousProgress(v => messages.Enqueue(v.Message ?? "")), cancellationToken: TestContext.Current.CancellationToken);
-
-        // Notifications may trail the result a little.
-        for (var i = 0; i < 50 && messages.Count < 3; i++)
+        await h.Client.CallToolAsync("run_agent", Arguments(h), new SynchronousProgress(v =>
         {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+            messages.Enqueue(v.Message ?? "");
+            if (messages.Count >= 3)
+            {
+                allThree.TrySetResult();
+            }
+        }), cancellationToken: TestContext.Current.CancellationToken);
+
+        // Notifications may trail the result, by more than a moment on a loaded machine.
+        await allThree.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         // The SDK sends notifications as they are reported, not necessarily in order.
         Assert.Equal(3, messages.Count);
