@@ -6,10 +6,15 @@ using McpSubAgent.Cli.Runs;
 namespace McpSubAgent.Cli;
 
 /// <summary>The <c>mcpsubagent</c> commands: <c>login</c>, <c>logout</c> and <c>run</c>.</summary>
-internal static class CliApp
+public static class CliApp
 {
     private static readonly TimeSpan DefaultSignInTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>Runs one command line, as the <c>mcpsubagent</c> process does, against <paramref name="environment"/>.</summary>
+    /// <param name="args">The command line without the program name.</param>
+    /// <param name="environment">Output, config folder, HTTP and browser to use.</param>
+    /// <param name="cancellationToken">Stops the command.</param>
+    /// <returns>One of <see cref="ExitCodes"/>.</returns>
     public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);

@@ -1,7 +1,7 @@
 namespace McpSubAgent.Cli;
 
 /// <summary>What a command touches outside itself: its output, the config folder, HTTP and the person's browser.</summary>
-internal sealed class CliEnvironment
+public sealed class CliEnvironment
 {
     /// <summary>Where answers go (the model's text, <c>--json</c> results).</summary>
     public required TextWriter Output { get; init; }
@@ -21,6 +21,7 @@ internal sealed class CliEnvironment
     /// <summary>Creates the HTTP client for server calls.</summary>
     public Func<HttpClient> CreateHttpClient { get; init; } = () => new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
 
+    /// <summary>The clock for token expiry.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The environment of a real process: the console, XDG_CONFIG_HOME (or ~/.config) and the system's URL opener.</summary>

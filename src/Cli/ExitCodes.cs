@@ -1,7 +1,7 @@
 namespace McpSubAgent.Cli;
 
 /// <summary>The process exit codes of <c>mcpsubagent</c> (documented in README.md; scripts rely on them).</summary>
-internal static class ExitCodes
+public static class ExitCodes
 {
     /// <summary>The command did what it was asked.</summary>
     public const int Success = 0;
