@@ -56,24 +56,18 @@ internal static class ChatCompletionsEndpoint
             return OpenAIErrorResult.From(OpenAIError.From(ex)!);
         }
 
-        var caller = OpenAICaller.From(http.User);
-        var endUser = caller.IsApp ? request.User : null;
-        if (endUser is { } u && (string.IsNullOrWhiteSpace(u) || u.Length > OpenAICaller.MaxEndUserLength))
+        var (caller, refusal) = await RunCaller.CheckAsync(http, request.User, request.Run.Model, models, options, completions);
+        if (caller is null)
         {
-            return OpenAIErrorResult.BadRequest($"'user' must be 1 to {OpenAICaller.MaxEndUserLength} characters.", "user");
+            return refusal!;
         }
 
-        var model = request.Run.Model ?? completions.Value.DefaultModel;
-        if (options.Value.RejectUnknownModels && await models.IsKnownAsync(model, cancellationToken) == false)
-        {
-            return OpenAIErrorResult.ModelNotFound(model);
-        }
-
-        var userKey = caller.UserKey(endUser);
-        var loginNeedsEndUser = caller.LoginNeedsEndUser(endUser);
+        var model = caller.Model;
+        var userKey = caller.UserKey;
+        var loginNeedsEndUser = caller.LoginNeedsEndUser;
         if (background)
         {
-            return await StartBackgroundAsync(http, body, request, userKey, caller.IsApp, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
+            return await StartBackgroundAsync(http, body, request, userKey, caller.Caller.IsApp, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
         }
 
         var id = McpCompletionsEngine.NewCompletionId();

@@ -60,6 +60,8 @@ internal sealed partial class ResponseStreamResult(
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // The headers are sent, so no status can report it: any failure, a bug included, ends the stream with
+                    // OpenAI's error and response.failed events (as the chat stream does), and is logged with its exception.
                     LogStreamFailed(logger, ex);
                     builder.Fail(OpenAIError.From(ex)
                         ?? new OpenAIError(System.Net.HttpStatusCode.InternalServerError, "The server failed while answering; the response is incomplete.", "server_error", Code: "server_error"));

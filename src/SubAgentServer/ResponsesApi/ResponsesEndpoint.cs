@@ -54,20 +54,14 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.From(OpenAIError.From(ex)!);
         }
 
-        var caller = OpenAICaller.From(http.User);
-        var endUser = caller.IsApp ? request.User : null;
-        if (endUser is { } u && (string.IsNullOrWhiteSpace(u) || u.Length > OpenAICaller.MaxEndUserLength))
+        var (caller, refusal) = await RunCaller.CheckAsync(http, request.User, request.Model, models, options, completions);
+        if (caller is null)
         {
-            return OpenAIErrorResult.BadRequest($"'user' must be 1 to {OpenAICaller.MaxEndUserLength} characters.", "user");
+            return refusal!;
         }
 
-        var model = request.Model ?? completions.Value.DefaultModel;
-        if (options.Value.RejectUnknownModels && await models.IsKnownAsync(model, cancellationToken) == false)
-        {
-            return OpenAIErrorResult.ModelNotFound(model);
-        }
-
-        var userKey = caller.UserKey(endUser);
+        var model = caller.Model;
+        var userKey = caller.UserKey;
         var items = new List<JsonObject>();
         if (request.PreviousResponseId is { } previousId)
         {
@@ -123,13 +117,13 @@ internal static class ResponsesEndpoint
         if (request.Background)
         {
             var background = new ResponseBuilder(id, model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), request, ResponseInput.ListedLabels(items), approvalIds);
-            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser(endUser), items, origin.BaseUri(http.Request), cancellationToken);
+            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser, items, origin.BaseUri(http.Request), cancellationToken);
         }
 
         var settings = new RequestRunSettings
         {
             RunId = id,
-            LoginNeedsEndUser = caller.LoginNeedsEndUser(endUser),
+            LoginNeedsEndUser = caller.LoginNeedsEndUser,
             ApprovalPages = new Uri(origin.BaseUri(http.Request), Approvals.ApprovalPages.Path),
         };
         StartedRun run;
