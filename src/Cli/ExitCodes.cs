@@ -15,6 +15,6 @@ public static class ExitCodes
     /// <summary>Not signed in to the server, or the server refused our token (and refreshing it did not help).</summary>
     public const int AuthError = 3;
 
-    /// <summary>The run stopped because a downstream MCP server needs the person: a login link or a call held for approval.</summary>
+    /// <summary>A downstream MCP server needs the person: a login link (also one of a server the model added) or a call held for approval.</summary>
     public const int ActionRequired = 4;
 }

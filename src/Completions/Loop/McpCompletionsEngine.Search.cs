@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Rendering;
@@ -29,6 +30,31 @@ public sealed partial class McpCompletionsEngine
         return new McpSearchSession(_registry, _resolver, userKey, profile,
             [.. callerNames, .. toolsByName.Keys, McpSearchTools.Search, McpSearchTools.Add], _options.Value, _timeProvider);
     }
+
+    /// <summary>
+    /// The servers the conversation so far added with the search tools, added again (a resumed task, an approved round):
+    /// their tools join <paramref name="toolsByName"/> before the run starts, with the names they had.
+    /// </summary>
+    private static async Task<ResolvedMcpServers> RestoreSearchAsync(
+        McpSearchSession? search, JsonArray messages, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
+    {
+        if (search is null)
+        {
+            return new ResolvedMcpServers([], [], []);
+        }
+
+        await search.RestoreAsync(messages, cancellationToken).ConfigureAwait(false);
+        var (tools, logins) = search.TakeAdded();
+        foreach (var tool in tools)
+        {
+            toolsByName[tool.FunctionName] = tool;
+        }
+
+        return new ResolvedMcpServers(tools, logins, []);
+    }
+
+    /// <summary>The logins of servers the model added that the person has still to complete: part of the run's result.</summary>
+    private static IReadOnlyList<McpLoginLink> AddedServerLogins(McpSearchSession? search) => search?.LoginLinks ?? [];
 
     /// <summary>The calls of a round that go to the search tools (an MCP tool of the same name would win, but names differ).</summary>
     private static List<ToolCallBuilder> SearchCalls(McpSearchSession? search, IReadOnlyList<ToolCallBuilder> calls, Dictionary<string, ResolvedMcpTool> toolsByName) =>

@@ -167,9 +167,11 @@ public sealed partial class McpCompletionsEngine
             var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
             var messages = (JsonArray)request.Messages.DeepClone();
 
+            using var search = StartSearch(request, context.UserKey, profile, toolsByName);
+            var restored = await RestoreSearchAsync(search, messages, toolsByName, cancellationToken).ConfigureAwait(false);
+
             // Answers to held calls are checked before the run starts, so that a refused approval is an error status.
             var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
-            using var search = StartSearch(request, context.UserKey, profile, toolsByName);
 
             yield return new RunStarted(runId);
             if (request.HasMcpServers)
@@ -177,13 +179,21 @@ public sealed partial class McpCompletionsEngine
                 yield return ToolsListed(request.McpServers, resolved);
             }
 
-            var offeredTools = new JsonArray([.. request.CallerTools.Select(t => t?.DeepClone()), .. resolved.Tools.Select(t => t.ToFunctionTool())]);
+            var offeredTools = new JsonArray([
+                .. request.CallerTools.Select(t => t?.DeepClone()),
+                .. resolved.Tools.Select(t => t.ToFunctionTool()),
+                .. restored.Tools.Select(t => t.ToFunctionTool())]);
             if (search is not null)
             {
                 foreach (var definition in McpSearchTools.Definitions())
                 {
                     offeredTools.Add(definition);
                 }
+            }
+
+            if (restored.LoginLinks.Count > 0)
+            {
+                yield return new ContentDelta(MarkdownRenderer.LoginRequired(restored.LoginLinks), FromModel: false);
             }
 
             var total = TokenUsage.Zero;
@@ -299,7 +309,7 @@ public sealed partial class McpCompletionsEngine
                 if (calls.Count == 0)
                 {
                     outcome = RunOutcome.Completed;
-                    yield return new CompletionFinished(answer.FinishReason ?? "stop", RunOutcome.Completed, total, []);
+                    yield return new CompletionFinished(answer.FinishReason ?? "stop", RunOutcome.Completed, total, AddedServerLogins(search));
                     yield break;
                 }
 
@@ -351,7 +361,7 @@ public sealed partial class McpCompletionsEngine
                             {
                                 outcome = RunOutcome.MaxRoundsReached;
                                 yield return new ContentDelta(MarkdownRenderer.RoundLimitReached(round), FromModel: false);
-                                yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, []);
+                                yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, AddedServerLogins(search));
                                 yield break;
                             }
 
@@ -361,7 +371,7 @@ public sealed partial class McpCompletionsEngine
 
                     outcome = RunOutcome.ApprovalRequired;
                     yield return new ClientToolCallsRequested(PendingToolCalls(clientCalls, approvals));
-                    yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, []) { Approvals = approvals };
+                    yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, AddedServerLogins(search)) { Approvals = approvals };
                     yield break;
                 }
 
@@ -425,7 +435,7 @@ public sealed partial class McpCompletionsEngine
                 {
                     outcome = RunOutcome.ClientToolCalls;
                     yield return new ClientToolCallsRequested(new JsonArray([.. clientCalls.Select((c, i) => c.ToJson(i))]));
-                    yield return new CompletionFinished("tool_calls", RunOutcome.ClientToolCalls, total, []);
+                    yield return new CompletionFinished("tool_calls", RunOutcome.ClientToolCalls, total, AddedServerLogins(search));
                     yield break;
                 }
 
@@ -445,7 +455,7 @@ public sealed partial class McpCompletionsEngine
                 {
                     outcome = RunOutcome.MaxRoundsReached;
                     yield return new ContentDelta(MarkdownRenderer.RoundLimitReached(round), FromModel: false);
-                    yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, []);
+                    yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, AddedServerLogins(search));
                     yield break;
                 }
             }

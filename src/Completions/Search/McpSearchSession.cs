@@ -35,7 +35,11 @@ internal sealed class McpSearchSession(
     private readonly HashSet<string> _taken = new(takenNames, StringComparer.Ordinal);
     private readonly List<ResolvedMcpTool> _newTools = [];
     private readonly List<McpLoginLink> _newLogins = [];
+    private readonly List<McpLoginLink> _allLogins = [];
     private int _searches;
+
+    /// <summary>Every login link shown for an added server in this run, for the run's structured result.</summary>
+    public IReadOnlyList<McpLoginLink> LoginLinks => _allLogins;
 
     /// <summary>The call as the person sees it: search calls name the registry, add calls the server.</summary>
     public ToolCallInfo Describe(ToolCallBuilder call, int round)
@@ -86,6 +90,64 @@ internal sealed class McpSearchSession(
             _newTools.Clear();
             _newLogins.Clear();
             return taken;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes up what the search tools did in the conversation so far (a task resumed after a restart or an approval, a
+    /// conversation sent again): the servers its searches found may be added, and the servers it added are added again,
+    /// in the same order, so that their tools keep their names. Only calls the engine answered count: an assistant
+    /// call of a search tool followed by its <c>tool</c> result in the engine's own JSON shape.
+    /// </summary>
+    public async Task RestoreAsync(JsonArray messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var results = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var message in messages.OfType<JsonObject>().Where(m => (string?)m["role"] == "tool"))
+        {
+            if ((string?)message["tool_call_id"] is { } id && message["content"] is JsonValue content
+                && content.TryGetValue(out string? text) && Parse(text) is { } result)
+            {
+                results.TryAdd(id, result);
+            }
+        }
+
+        var calls = messages.OfType<JsonObject>()
+            .Where(m => (string?)m["role"] == "assistant")
+            .SelectMany(m => m["tool_calls"] as JsonArray ?? [])
+            .OfType<JsonObject>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var call in calls)
+            {
+                if ((string?)call["id"] is not { } id || !results.TryGetValue(id, out var result))
+                {
+                    continue;
+                }
+
+                switch ((string?)call["function"]?["name"])
+                {
+                    case McpSearchTools.Search when result["servers"] is JsonArray servers:
+                        _searches++;
+                        foreach (var server in servers.OfType<JsonObject>())
+                        {
+                            if ((string?)server["url"] is { } url && Uri.TryCreate(url, UriKind.Absolute, out var parsed) && (string?)server["name"] is { } name)
+                            {
+                                _found[parsed.AbsoluteUri] = new McpRegistryServer(name, (string?)server["description"], (string?)server["version"], parsed);
+                            }
+                        }
+
+                        break;
+                    case McpSearchTools.Add when result["added"] is not null && (string?)result["url"] is { } added:
+                        await AddAsync(new JsonObject { ["url"] = added }, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
         }
         finally
         {
@@ -164,8 +226,14 @@ internal sealed class McpSearchSession(
         if (resolved.LoginLinks.Count > 0)
         {
             _newLogins.AddRange(resolved.LoginLinks);
-            return (ToolCallStatus.Succeeded,
-                $"{server.Name} needs the user to sign in: they were shown a login link. Its tools can be used once they have signed in and ask again.");
+            _allLogins.AddRange(resolved.LoginLinks);
+            return (ToolCallStatus.Succeeded, new JsonObject
+            {
+                ["added"] = server.Name,
+                ["url"] = url.AbsoluteUri,
+                ["login_required"] = true,
+                ["note"] = $"{server.Name} needs the user to sign in: they were shown a login link. Its tools can be used once they have signed in and ask again.",
+            }.ToJsonString(ReadableJson.Compact));
         }
 
         if (resolved.Problems.Count > 0)

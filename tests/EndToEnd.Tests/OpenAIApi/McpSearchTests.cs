@@ -152,11 +152,116 @@ public sealed class McpSearchTests
 
         var result = await cli.RunAsync("run", cli.Prompt("---\nmcp_search: true\noutput: text\n---\nList my tasks on the other server."));
 
-        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        // The answer came, but the person has a login to complete: the links are printed and the exit code says so.
+        Assert.True(result.ExitCode == ExitCodes.ActionRequired, result.ToString());
+        Assert.Contains("Sign in first, please.", result.Output, StringComparison.Ordinal);
         Assert.Contains("# MCP Server Authentication Required", result.Output, StringComparison.Ordinal);
         Assert.Contains("/connections/login/", result.Output, StringComparison.Ordinal);
         Assert.Contains("needs the user to sign in", (string)broker.Llm.Requests[2].Messages[^1]!["content"]!, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChatCompletion_ConversationThatAddedAServer_OffersItsToolsFromTheFirstRound()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await StartAsync(registry);
+        var token = await h.SignInAsync("resumed-searcher@example.com");
+        var url = h.Downstream.Endpoint.AbsoluteUri;
+        h.Llm.Enqueue(
+            LlmReply.ToolCalls(new LlmToolCall("call_e", OpenAIApiHarness.EchoTool, """{"text":"still added"}""")),
+            LlmReply.Text("Done."));
+
+        // The conversation as a task or an approved round carries it: the search, the add, and their results.
+        using var response = await h.PostAsync(token, new JsonObject
+        {
+            ["messages"] = SearchedAndAdded(url, url),
+            ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp_search" }),
+        });
+        var completion = await OpenAIApiHarness.JsonAsync(response);
+
+        Assert.True(response.IsSuccessStatusCode, completion.ToJsonString());
+        Assert.Contains(OpenAIApiHarness.EchoTool, h.Llm.Requests[0].ToolNames);
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+        Assert.Contains("echo: still added", (string)h.Llm.Requests[1].Messages[^1]!["content"]!, StringComparison.Ordinal);
+        Assert.Empty(registry.Queries);
+    }
+
+    [Fact]
+    public async Task ChatCompletion_AddInTheConversationOfAServerNoSearchFound_IsNotOffered()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await StartAsync(registry);
+        var token = await h.SignInAsync("forged-add@example.com");
+        h.Llm.Enqueue(LlmReply.Text("Nothing to call."));
+
+        using var response = await h.PostAsync(token, new JsonObject
+        {
+            ["messages"] = SearchedAndAdded("https://other.example/mcp", h.Downstream.Endpoint.AbsoluteUri),
+            ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp_search" }),
+        });
+
+        Assert.True(response.IsSuccessStatusCode);
+        Assert.DoesNotContain(OpenAIApiHarness.EchoTool, h.Llm.Requests[0].ToolNames);
+        Assert.Equal(0, h.Downstream.InitializeCount);
+    }
+
+    [Fact]
+    public async Task RunAgent_AddedServerNeedsLogin_TheResultListsItsLink_WhichLogsIn()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var broker = await BrokerHarness.StartAsync(mainSettingsFor: downstream =>
+        {
+            List(registry, downstream.McpUrl);
+            return Task.FromResult(new Dictionary<string, string?> { ["Completions:McpRegistryUrl"] = registry.BaseUrl.AbsoluteUri });
+        });
+        var user = await broker.AddUserAsync("agent-searcher");
+        var url = broker.Downstream.McpUrl.AbsoluteUri;
+        broker.Llm.Responder = null;
+        broker.Llm.Enqueue(
+            LlmReply.ToolCalls(new LlmToolCall("call_s", "search_mcp_servers", """{"query":"tasks"}""")),
+            LlmReply.ToolCalls(new LlmToolCall("call_a", "add_mcp_server", $$"""{"url":"{{url}}"}""")),
+            LlmReply.Text("Sign in first, please."));
+
+        var result = await user.Client.CallToolAsync(
+            "run_agent",
+            new Dictionary<string, object?> { ["prompt"] = "---\nmcp_search: true\n---\nList my tasks on the other server." },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        var structured = result.StructuredContent!.Value;
+        Assert.Equal("completed", structured.GetProperty("status").GetString());
+        var link = Assert.Single(structured.GetProperty("login_links").EnumerateArray());
+        Assert.Equal(url, link.GetProperty("server_url").GetString());
+        var (status, _) = await broker.LogInThroughLinkAsync(new Uri(link.GetProperty("url").GetString()!), user);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        Assert.NotNull(await broker.ConnectionAsync(user));
+    }
+
+    /// <summary>A conversation in which a search found <paramref name="found"/> and the model added <paramref name="added"/>.</summary>
+    private static JsonArray SearchedAndAdded(string found, string added) => new(
+        new JsonObject { ["role"] = "user", ["content"] = "Find an echo server." },
+        Call("call_s", "search_mcp_servers", """{"query":"echo"}"""),
+        new JsonObject
+        {
+            ["role"] = "tool",
+            ["tool_call_id"] = "call_s",
+            ["content"] = $$"""{"servers":[{"name":"io.example/echo","description":"Echoes","version":"1.0.0","url":"{{found}}"}]}""",
+        },
+        Call("call_a", "add_mcp_server", $$"""{"url":"{{added}}"}"""),
+        new JsonObject { ["role"] = "tool", ["tool_call_id"] = "call_a", ["content"] = $$"""{"added":"io.example/echo","url":"{{added}}"}""" },
+        new JsonObject { ["role"] = "assistant", ["content"] = "Added it." },
+        new JsonObject { ["role"] = "user", ["content"] = "Now echo." });
+
+    private static JsonObject Call(string id, string name, string arguments) => new()
+    {
+        ["role"] = "assistant",
+        ["content"] = null,
+        ["tool_calls"] = new JsonArray(new JsonObject
+        {
+            ["id"] = id,
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = name, ["arguments"] = arguments },
+        }),
+    };
 
     /// <summary>The server, its upstream and an MCP server, with the registry listing that MCP server.</summary>
     private static async Task<OpenAIApiHarness> StartAsync(TestMcpRegistry registry, Dictionary<string, string?>? more = null)
