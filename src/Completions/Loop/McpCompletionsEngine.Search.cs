@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Mcp;
@@ -28,15 +29,17 @@ public sealed partial class McpCompletionsEngine
         }
 
         return new McpSearchSession(_registry, _resolver, userKey, profile,
-            [.. callerNames, .. toolsByName.Keys, McpSearchTools.Search, McpSearchTools.Add], _options.Value, _timeProvider);
+            [.. callerNames, .. toolsByName.Keys, McpSearchTools.Search, McpSearchTools.Add], request.McpSearchRequireApproval, _options.Value, _timeProvider);
     }
 
     /// <summary>
     /// The servers the conversation so far added with the search tools, added again (a resumed task, an approved round):
-    /// their tools join <paramref name="toolsByName"/> before the run starts, with the names they had.
+    /// their tools join <paramref name="toolsByName"/> before the run starts, with the names they had. A held call being
+    /// answered whose server the conversation does not show being added (an app sends the held round alone) gets its
+    /// server back from its approval, under the function name the round used.
     /// </summary>
-    private static async Task<ResolvedMcpServers> RestoreSearchAsync(
-        McpSearchSession? search, JsonArray messages, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
+    private async Task<ResolvedMcpServers> RestoreSearchAsync(
+        McpSearchSession? search, JsonArray messages, string userKey, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
     {
         if (search is null)
         {
@@ -44,13 +47,65 @@ public sealed partial class McpCompletionsEngine
         }
 
         await search.RestoreAsync(messages, cancellationToken).ConfigureAwait(false);
+        var held = await HeldCallsOfUnknownToolsAsync(messages, userKey, toolsByName, cancellationToken).ConfigureAwait(false);
+        foreach (var serverUrl in held.Select(h => h.Approval.ServerUrl).Distinct())
+        {
+            await search.ReattachAsync(serverUrl, cancellationToken).ConfigureAwait(false);
+        }
+
         var (tools, logins) = search.TakeAdded();
         foreach (var tool in tools)
         {
             toolsByName[tool.FunctionName] = tool;
         }
 
+        foreach (var (functionName, approval) in held)
+        {
+            if (tools.FirstOrDefault(t => t.Server.ServerUrl == approval.ServerUrl && t.Tool.Name == approval.ToolName) is { } tool)
+            {
+                toolsByName.TryAdd(functionName, tool);
+            }
+        }
+
         return new ResolvedMcpServers(tools, logins, []);
+    }
+
+    /// <summary>
+    /// The approvals of this user that the conversation's last message answers, with the function name their round gave
+    /// the call, where no offered tool has that name. Only a lookup: <see cref="TakeApprovedRoundAsync"/> checks them.
+    /// </summary>
+    private async Task<List<(string FunctionName, McpToolApproval Approval)>> HeldCallsOfUnknownToolsAsync(
+        JsonArray messages, string userKey, Dictionary<string, ResolvedMcpTool> toolsByName, CancellationToken cancellationToken)
+    {
+        var index = messages.Count - 1;
+        while (index >= 0 && messages[index] is JsonObject m && (string?)m["role"] == "tool")
+        {
+            index--;
+        }
+
+        var held = new List<(string, McpToolApproval)>();
+        if (index < 0 || messages[index] is not JsonObject { } answered || answered["tool_calls"] is not JsonArray calls)
+        {
+            return held;
+        }
+
+        foreach (var id in calls.Select(c => (string?)c?["id"]).OfType<string>().Where(id => id.StartsWith(ApprovalIdPrefix, StringComparison.Ordinal)))
+        {
+            if (await _approvals.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } approval || approval.UserKey != userKey)
+            {
+                continue;
+            }
+
+            var call = (JsonNode.Parse(approval.RoundMessage)?["tool_calls"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .FirstOrDefault(c => (string?)c["id"] == approval.CallId);
+            if ((string?)call?["function"]?["name"] is { } functionName && !toolsByName.ContainsKey(functionName))
+            {
+                held.Add((functionName, approval));
+            }
+        }
+
+        return held;
     }
 
     /// <summary>The logins of servers the model added that the person has still to complete: part of the run's result.</summary>

@@ -168,7 +168,7 @@ public sealed partial class McpCompletionsEngine
             var messages = (JsonArray)request.Messages.DeepClone();
 
             using var search = StartSearch(request, context.UserKey, profile, toolsByName);
-            var restored = await RestoreSearchAsync(search, messages, toolsByName, cancellationToken).ConfigureAwait(false);
+            var restored = await RestoreSearchAsync(search, messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
 
             // Answers to held calls are checked before the run starts, so that a refused approval is an error status.
             var approved = await TakeApprovedRoundAsync(messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);

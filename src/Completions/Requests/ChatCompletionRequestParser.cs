@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -99,6 +100,7 @@ public static class ChatCompletionRequestParser
         var servers = new List<McpServerSpec>();
         var callerTools = new JsonArray();
         var mcpSearch = false;
+        var mcpSearchApproval = McpApprovalPolicy.NeverRequired;
         if (body["tools"] is JsonNode toolsNode)
         {
             if (toolsNode is not JsonArray tools)
@@ -111,6 +113,7 @@ public static class ChatCompletionRequestParser
                 if (tools[i] is JsonObject searchTool && IsMcpSearchTool(searchTool))
                 {
                     mcpSearch = true;
+                    mcpSearchApproval = McpApprovalPolicy.Parse(searchTool["require_approval"], $"tools[{i}].require_approval");
                 }
                 else if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
                 {
@@ -144,6 +147,7 @@ public static class ChatCompletionRequestParser
             WaitForLogin = waitForLogin,
             WaitForApproval = waitForApproval,
             McpSearch = mcpSearch,
+            McpSearchRequireApproval = mcpSearchApproval,
         }.WithFrontMatter(out var hasFrontMatter);
         return new ChatCompletionRequest(run, stream, includeUsage, user, hasFrontMatter);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -56,6 +57,12 @@ public sealed record CompletionRunRequest
     /// </summary>
     public bool McpSearch { get; init; }
 
+    /// <summary>
+    /// Which tools of the servers the model adds with <see cref="McpSearch"/> need a person's approval: the
+    /// <c>require_approval</c> of the <c>mcp_search</c> tool entry, or front matter's when it turns the search on.
+    /// </summary>
+    public McpApprovalPolicy McpSearchRequireApproval { get; init; } = McpApprovalPolicy.NeverRequired;
+
     /// <summary>Whether the request names any MCP server.</summary>
     public bool HasMcpServers => McpServers.Count > 0;
 
@@ -96,6 +103,7 @@ public sealed record CompletionRunRequest
             McpServers = servers,
             Profile = frontMatter.Profile ?? Profile,
             McpSearch = McpSearch || frontMatter.McpSearch,
+            McpSearchRequireApproval = frontMatter.McpSearch && !McpSearch ? frontMatter.RequireApproval : McpSearchRequireApproval,
         };
     }
 

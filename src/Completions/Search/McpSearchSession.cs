@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Loop;
@@ -21,6 +22,7 @@ internal sealed class McpSearchSession(
     string userKey,
     string? profile,
     IEnumerable<string> takenNames,
+    McpApprovalPolicy requireApproval,
     CompletionsOptions options,
     TimeProvider timeProvider) : IDisposable
 {
@@ -155,6 +157,25 @@ internal sealed class McpSearchSession(
         }
     }
 
+    /// <summary>
+    /// Adds again a server whose held call is being answered: its approval, which the engine stored for this user when
+    /// the server had been added, is what vouches for it, since an app answers a held round without the calls before it.
+    /// </summary>
+    public async Task ReattachAsync(Uri serverUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(serverUrl);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _found.TryAdd(serverUrl.AbsoluteUri, new McpRegistryServer(serverUrl.Authority, null, null, serverUrl));
+            await AddAsync(new JsonObject { ["url"] = serverUrl.AbsoluteUri }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
     private async Task<(ToolCallStatus, string)> SearchAsync(JsonObject? arguments, CancellationToken cancellationToken)
@@ -221,7 +242,7 @@ internal sealed class McpSearchSession(
             return (ToolCallStatus.Failed, $"At most {MaxAddedServers} servers can be added in one run.");
         }
 
-        var spec = new McpServerSpec(url, null, null, new Dictionary<string, string>());
+        var spec = new McpServerSpec(url, null, null, new Dictionary<string, string>()) { RequireApproval = requireApproval };
         var resolved = await resolver.ResolveAddedAsync(spec, userKey, profile, _taken, cancellationToken).ConfigureAwait(false);
         if (resolved.LoginLinks.Count > 0)
         {

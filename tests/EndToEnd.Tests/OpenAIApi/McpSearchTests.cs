@@ -206,6 +206,64 @@ public sealed class McpSearchTests
     }
 
     [Fact]
+    public async Task ChatCompletion_SearchWithRequireApproval_HoldsTheAddedServersCalls_AndTheAnsweredRoundRunsThem()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await StartAsync(registry);
+        var token = await h.SignInAsync("careful-searcher@example.com");
+        var url = h.Downstream.Endpoint.AbsoluteUri;
+        h.Llm.Enqueue(
+            LlmReply.ToolCalls(new LlmToolCall("call_s", "search_mcp_servers", """{"query":"echo"}""")),
+            LlmReply.ToolCalls(new LlmToolCall("call_a", "add_mcp_server", $$"""{"url":"{{url}}"}""")),
+            LlmReply.ToolCalls(new LlmToolCall("call_e", OpenAIApiHarness.EchoTool, """{"text":"asked first"}""")),
+            LlmReply.Text("Done."));
+        JsonArray Tools() => new(new JsonObject { ["type"] = "mcp_search", ["require_approval"] = "always" });
+        var user = new JsonObject { ["role"] = "user", ["content"] = "Find an echo server and echo." };
+
+        using var held = await h.PostAsync(token, new JsonObject { ["messages"] = new JsonArray(user.DeepClone()), ["tools"] = Tools() });
+        var first = await OpenAIApiHarness.JsonAsync(held);
+        Assert.Equal("tool_calls", (string?)first["choices"]![0]!["finish_reason"]);
+        var approval = first["mcp_approval_required"]![0]!;
+        Assert.Equal(url, (string?)approval["server_url"]);
+        Assert.Equal(0, h.Downstream.CallCount("echo"));
+
+        // The app answers with the held round alone: the approval brings the added server back.
+        using var answered = await h.PostAsync(token, new JsonObject
+        {
+            ["messages"] = new JsonArray(
+                user.DeepClone(),
+                first["choices"]![0]!["message"]!.DeepClone(),
+                new JsonObject { ["role"] = "tool", ["tool_call_id"] = (string)approval["id"]!, ["content"] = "approve" }),
+            ["tools"] = Tools(),
+        });
+        var second = await OpenAIApiHarness.JsonAsync(answered);
+
+        Assert.True(answered.IsSuccessStatusCode, second.ToJsonString());
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+        Assert.Contains("echo: asked first", (string)h.Llm.Requests[3].Messages[^1]!["content"]!, StringComparison.Ordinal);
+        Assert.Contains(OpenAIApiHarness.EchoTool, h.Llm.Requests[3].ToolNames);
+        Assert.EndsWith("Done.", (string)second["choices"]![0]!["message"]!["content"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChatCompletion_SearchWithABadRequireApproval_Is400()
+    {
+        await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await StartAsync(registry);
+        var token = await h.SignInAsync("bad-policy@example.com");
+
+        using var response = await h.PostAsync(token, new JsonObject
+        {
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Search." }),
+            ["tools"] = new JsonArray(new JsonObject { ["type"] = "mcp_search", ["require_approval"] = "sometimes" }),
+        });
+
+        var error = await OpenAIApiHarness.AssertErrorAsync(response, System.Net.HttpStatusCode.BadRequest);
+        Assert.Equal("tools[0].require_approval", (string?)error["param"]);
+        Assert.Equal(0, h.Llm.RequestCount);
+    }
+
+    [Fact]
     public async Task RunAgent_AddedServerNeedsLogin_TheResultListsItsLink_WhichLogsIn()
     {
         await using var registry = await TestMcpRegistry.StartAsync(TestContext.Current.CancellationToken);
