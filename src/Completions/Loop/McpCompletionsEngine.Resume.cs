@@ -12,6 +12,60 @@ namespace McpSubAgent.Completions.Loop;
 public sealed partial class McpCompletionsEngine
 {
     /// <summary>
+    /// Before the first round: runs the held round the conversation answers (<paramref name="approved"/>), or finishes
+    /// a round that was under way when an earlier attempt of the run stopped; their messages join <paramref name="messages"/>.
+    /// </summary>
+    private async IAsyncEnumerable<CompletionEvent> ContinueEarlierRoundAsync(
+        ApprovedRound? approved,
+        CompletionRunContext context,
+        JsonArray messages,
+        Dictionary<string, ResolvedMcpTool> toolsByName,
+        bool markdown,
+        List<ToolCallReport> toolReports,
+        ActivityContext parent,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (approved is not null)
+        {
+            while (messages.Count > approved.AssistantIndex)
+            {
+                messages.RemoveAt(messages.Count - 1);
+            }
+
+            List<JsonObject> appended = [approved.Assistant];
+
+            // As for any round whose calls run: a host that persists rounds records the calls before they are made.
+            yield return new ToolRoundStarting(approved.Round, (JsonObject)approved.Assistant.DeepClone());
+            await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, parent, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            foreach (var message in appended)
+            {
+                messages.Add(message);
+            }
+
+            yield return new RoundCompleted(approved.Round, TokenUsage.Zero, appended);
+        }
+        else if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
+        {
+            var resumed = new List<JsonObject>();
+            await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, parent, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            foreach (var message in resumed)
+            {
+                messages.Add(message);
+            }
+
+            yield return new RoundCompleted(interrupted.Round, TokenUsage.Zero, resumed);
+        }
+    }
+
+    /// <summary>
     /// Finishes a round that was under way when the run stopped: calls the tool says are safe to repeat are made again,
     /// the others get a result saying they were interrupted. Their tool messages are added to <paramref name="appended"/>.
     /// </summary>

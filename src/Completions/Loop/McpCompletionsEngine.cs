@@ -198,43 +198,9 @@ public sealed partial class McpCompletionsEngine
 
             var total = TokenUsage.Zero;
 
-            if (approved is not null)
+            await foreach (var e in ContinueEarlierRoundAsync(approved, context, messages, toolsByName, markdown, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
             {
-                while (messages.Count > approved.AssistantIndex)
-                {
-                    messages.RemoveAt(messages.Count - 1);
-                }
-
-                List<JsonObject> appended = [approved.Assistant];
-
-                // As for any round whose calls run: a host that persists rounds records the calls before they are made.
-                yield return new ToolRoundStarting(approved.Round, (JsonObject)approved.Assistant.DeepClone());
-                await foreach (var e in RunApprovedRoundAsync(approved, toolsByName, markdown, appended, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
-                {
-                    yield return e;
-                }
-
-                foreach (var message in appended)
-                {
-                    messages.Add(message);
-                }
-
-                yield return new RoundCompleted(approved.Round, TokenUsage.Zero, appended);
-            }
-            else if (context.ResumesInterruptedRound && InterruptedRound.Find(messages) is { } interrupted)
-            {
-                var resumed = new List<JsonObject>();
-                await foreach (var e in ResumeAsync(interrupted, toolsByName, markdown, resumed, toolReports, runActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
-                {
-                    yield return e;
-                }
-
-                foreach (var message in resumed)
-                {
-                    messages.Add(message);
-                }
-
-                yield return new RoundCompleted(interrupted.Round, TokenUsage.Zero, resumed);
+                yield return e;
             }
 
             var timeouts = upstream.TimeoutsFor(model) ?? UpstreamTimeouts.From(settings);
@@ -247,53 +213,10 @@ public sealed partial class McpCompletionsEngine
                 upstreamActivity?.SetTag("gen_ai.operation.name", "chat");
                 upstreamActivity?.SetTag("gen_ai.request.model", model);
 
-                var body = request.UpstreamBody(messages, offeredTools, model);
-                if (round > 1)
-                {
-                    // The first call is bounded by what the host accepted; tool results make later ones grow.
-                    EnsureWithinRequestLimit(body, settings.MaxUpstreamRequestBytes);
-                }
-
-                using var callTimer = new CancellationTokenSource(timeouts.Total, _timeProvider);
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callTimer.Token);
-                HttpResponseMessage response;
-                try
-                {
-                    response = await _retry.SendAsync(ct => SendAttemptAsync(upstream, body, timeouts.Headers, ct), call.Token).ConfigureAwait(false);
-                    await UpstreamResponseReader.EnsureSuccessAsync(response, call.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException ex) when (callTimer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    upstreamActivity?.SetStatus(ActivityStatusCode.Error, "timeout");
-                    throw new UpstreamException($"The upstream LLM did not answer within {Seconds(timeouts.Total)} s.", HttpStatusCode.GatewayTimeout, innerException: ex);
-                }
-                catch (Exception ex) when (ex is UpstreamException or HttpRequestException)
-                {
-                    upstreamActivity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                    throw;
-                }
-
-                if (round == 1)
-                {
-                    foreach (var problem in resolved.Problems)
-                    {
-                        yield return new ContentDelta(MarkdownRenderer.Error(problem.Message), FromModel: false);
-                    }
-                }
-
                 var answer = new UpstreamRound();
-                var limits = new UpstreamReadLimits(timeouts.Idle, timeouts.Total, callTimer, settings.MaxUpstreamResponseBytes, _timeProvider);
-                await foreach (var text in UpstreamResponseReader.ReadAsync(response, answer, limits, cancellationToken).ConfigureAwait(false))
+                await foreach (var e in AskModelAsync(request, upstream, messages, offeredTools, model, round, timeouts, round == 1 ? resolved.Problems : [], answer, upstreamActivity, cancellationToken).ConfigureAwait(false))
                 {
-                    if (answer.TakeReasoning() is { } reasoning)
-                    {
-                        yield return new ReasoningDelta(reasoning);
-                    }
-
-                    if (text.Length > 0)
-                    {
-                        yield return new ContentDelta(text, FromModel: true);
-                    }
+                    yield return e;
                 }
 
                 roundUsage.Add(answer.Usage);
@@ -323,123 +246,51 @@ public sealed partial class McpCompletionsEngine
                     ["tool_calls"] = new JsonArray([.. calls.Select(c => c.ToJson())]),
                 };
 
+                List<JsonObject> appended;
                 if (mcpCalls.Where(c => NeedsApproval(toolsByName[c.Name.ToString()])).ToList() is { Count: > 0 } held)
                 {
                     // The whole round waits: its other calls run with the approved ones, once the answers come.
                     DropSearchCalls(assistant, searchCalls);
-                    var approvals = await HoldAsync(context, assistant, held, toolsByName, cancellationToken).ConfigureAwait(false);
-                    foreach (var approval in approvals)
+                    var heldRound = new HeldRound();
+                    await foreach (var e in HoldRoundAsync(request, context, assistant, held, clientCalls.Count == 0, round, messages.Count, toolsByName, markdown, toolReports, heldRound, roundActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                     {
-                        // Shown in text mode too: the person must see what they are asked to approve.
-                        yield return new ContentDelta(MarkdownRenderer.ApprovalRequired(approval.ToolName, approval.ServerUrl, approval.Arguments, approval.PageUrl), FromModel: false);
+                        yield return e;
                     }
 
-                    yield return new ApprovalRequired(approvals);
-                    var waitForApproval = context.WaitForApproval ?? request.WaitForApproval;
-                    var pageWait = waitForApproval > TimeSpan.Zero && context.ApprovalPages is not null ? waitForApproval.Value : TimeSpan.Zero;
-                    if (clientCalls.Count == 0 && pageWait > TimeSpan.Zero)
+                    if (heldRound.RanMessages is null)
                     {
-                        yield return new ContentDelta(MarkdownRenderer.WaitingForApproval(pageWait), FromModel: false);
-                        yield return new ApprovalPending(approvals, pageWait);
-                        if (await WaitForDecisionsAsync(approvals, pageWait, cancellationToken).ConfigureAwait(false) is { } decisions)
-                        {
-                            var decided = new ApprovedRound(round, messages.Count, assistant, Plan(assistant, decisions, toolsByName, [], "messages"));
-                            List<JsonObject> approvedMessages = [assistant];
-                            yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
-                            await foreach (var e in RunApprovedRoundAsync(decided, toolsByName, markdown, approvedMessages, toolReports, roundActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
-                            {
-                                yield return e;
-                            }
-
-                            foreach (var message in approvedMessages)
-                            {
-                                messages.Add(message);
-                            }
-
-                            yield return new RoundCompleted(round, answer.Usage, approvedMessages);
-                            if (round >= maxRounds)
-                            {
-                                outcome = RunOutcome.MaxRoundsReached;
-                                yield return new ContentDelta(MarkdownRenderer.RoundLimitReached(round), FromModel: false);
-                                yield return new CompletionFinished("stop", RunOutcome.MaxRoundsReached, total, AddedServerLogins(search));
-                                yield break;
-                            }
-
-                            continue;
-                        }
+                        outcome = RunOutcome.ApprovalRequired;
+                        yield return new ClientToolCallsRequested(PendingToolCalls(clientCalls, heldRound.Approvals));
+                        yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, AddedServerLogins(search)) { Approvals = heldRound.Approvals };
+                        yield break;
                     }
 
-                    outcome = RunOutcome.ApprovalRequired;
-                    yield return new ClientToolCallsRequested(PendingToolCalls(clientCalls, approvals));
-                    yield return new CompletionFinished("tool_calls", RunOutcome.ApprovalRequired, total, AddedServerLogins(search)) { Approvals = approvals };
-                    yield break;
+                    appended = heldRound.RanMessages;
                 }
-
-                var toolMessages = new List<JsonObject>();
-                if (mcpCalls.Count > 0 || searchCalls.Count > 0)
+                else
                 {
-                    yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
-                }
-
-                var pending = new List<Task<ToolExecution>>();
-                var startedCalls = new List<ToolCallInfo>();
-                foreach (var toolCall in mcpCalls)
-                {
-                    var tool = toolsByName[toolCall.Name.ToString()];
-                    var info = new ToolCallInfo(toolCall.Id, tool.FunctionName, tool.Tool.Name, tool.Server.ServerUrl, toolCall.Arguments.ToString(), round);
-                    pending.Add(_executor.ExecuteAsync(tool, info, roundActivity?.Context ?? default, cancellationToken));
-                    startedCalls.Add(info);
-                }
-
-                foreach (var toolCall in searchCalls)
-                {
-                    var info = search!.Describe(toolCall, round);
-                    pending.Add(search.ExecuteAsync(info, cancellationToken));
-                    startedCalls.Add(info);
-                }
-
-                // Each call's block goes out as it starts, so a person sees what runs while it runs.
-                foreach (var info in startedCalls)
-                {
-                    if (markdown)
+                    var toolMessages = new List<JsonObject>();
+                    if (mcpCalls.Count > 0 || searchCalls.Count > 0)
                     {
-                        yield return new ContentDelta(MarkdownRenderer.ToolCall(info.ToolName, info.ServerUrl, info.Arguments), FromModel: false);
+                        yield return new ToolRoundStarting(round, (JsonObject)assistant.DeepClone());
                     }
 
-                    yield return new ToolCallStarted(info);
-                }
-
-                // Results are shown as each call finishes; the model gets them in call order.
-                var results = new Dictionary<string, ToolExecution>();
-                while (pending.Count > 0)
-                {
-                    var finished = await Task.WhenAny(pending).ConfigureAwait(false);
-                    pending.Remove(finished);
-                    var execution = await finished.ConfigureAwait(false);
-                    results[execution.Call.Id] = execution;
-                    toolReports.Add(new ToolCallReport(execution.Call.ToolName, execution.Call.ServerUrl, round, execution.Status, execution.Duration));
-                    if (markdown)
+                    await foreach (var e in RunCallsAsync(calls, mcpCalls, searchCalls, search, toolsByName, round, markdown, toolMessages, toolReports, roundActivity?.Context ?? default, cancellationToken).ConfigureAwait(false))
                     {
-                        yield return new ContentDelta(execution.Markdown, FromModel: false);
+                        yield return e;
                     }
 
-                    yield return new ToolCallCompleted(execution.Call, execution.Status, execution.ResultForModel, execution.Duration);
+                    if (clientCalls.Count > 0)
+                    {
+                        outcome = RunOutcome.ClientToolCalls;
+                        yield return new ClientToolCallsRequested(new JsonArray([.. clientCalls.Select((c, i) => c.ToJson(i))]));
+                        yield return new CompletionFinished("tool_calls", RunOutcome.ClientToolCalls, total, AddedServerLogins(search));
+                        yield break;
+                    }
+
+                    appended = [assistant, .. toolMessages];
                 }
 
-                foreach (var toolCall in calls.Where(c => results.ContainsKey(c.Id)))
-                {
-                    toolMessages.Add(ToolMessage(toolCall.Id, results[toolCall.Id].ResultForModel));
-                }
-
-                if (clientCalls.Count > 0)
-                {
-                    outcome = RunOutcome.ClientToolCalls;
-                    yield return new ClientToolCallsRequested(new JsonArray([.. clientCalls.Select((c, i) => c.ToJson(i))]));
-                    yield return new CompletionFinished("tool_calls", RunOutcome.ClientToolCalls, total, AddedServerLogins(search));
-                    yield break;
-                }
-
-                List<JsonObject> appended = [assistant, .. toolMessages];
                 foreach (var message in appended)
                 {
                     messages.Add(message);
