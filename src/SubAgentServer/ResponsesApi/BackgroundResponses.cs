@@ -86,8 +86,7 @@ internal static class BackgroundResponses
         var items = new List<JsonObject>();
         var labels = JsonNode.Parse(response.ResponseJson)!["tools"]!.AsArray().OfType<JsonObject>()
             .Where(t => (string?)t["type"] == "mcp").Select(t => (string)t["server_label"]!).ToList();
-        var request = task.RequestJson is { } r ? JsonSerializer.Deserialize(r, AgentTaskJsonContext.Default.AgentTaskRequest) : null;
-        var first = (request?.Request["messages"] as JsonArray)?.Count ?? 0;
+        var first = AgentTaskRun.Read(task.RequestJson).Run.Messages.Count;
         if (task.TranscriptJson is { } transcriptJson && JsonNode.Parse(transcriptJson) is JsonArray transcript)
         {
             var results = transcript.OfType<JsonObject>().Where(m => (string?)m["role"] == "tool")

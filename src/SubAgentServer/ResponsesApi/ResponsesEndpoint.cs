@@ -305,10 +305,15 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.BadRequest(refusal, "background");
         }
 
+        // The task's answer is the model's text; its tool calls become mcp_call items from its transcript.
+        chatBody["mcp_output"] = "text";
+        chatBody.Remove(EndUserLoginGuard.WaitForLoginField);
+        CompletionRunRequest run;
         try
         {
             // What the task will run is checked now, so that a bad request is a 400 and not a failed task.
-            ChatCompletionRequestParser.Parse(chatBody).Run.Validate();
+            run = ChatCompletionRequestParser.Parse(chatBody).Run;
+            run.Validate();
         }
         catch (InvalidRequestException ex)
         {
@@ -324,10 +329,7 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
         }
 
-        // The task's answer is the model's text; its tool calls become mcp_call items from its transcript.
-        chatBody["mcp_output"] = "text";
-        chatBody.Remove(EndUserLoginGuard.WaitForLoginField);
-        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = chatBody, LoginNeedsEndUser = loginNeedsEndUser }, store: true, baseUri, cancellationToken);
+        var task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.Response, run, loginNeedsEndUser), store: true, baseUri, cancellationToken);
         builder.Queue();
         await StoreAsync(db, builder, userKey, request, items, cancellationToken, task.Id);
         registry.WakeWorker();
