@@ -350,6 +350,16 @@ internal sealed partial class AgentTaskWorker(
                         LogCleanedUp(logger, deleted, expired);
                     }
 
+                    await using (var scope = scopes.CreateAsyncScope())
+                    {
+                        // Stored responses of /v1/responses past Responses:Retention.
+                        var responses = await scope.ServiceProvider.GetRequiredService<ResponsesApi.StoredResponseRetention>().DeleteExpiredAsync(stoppingToken);
+                        if (responses > 0)
+                        {
+                            LogResponsesDeleted(logger, responses);
+                        }
+                    }
+
                     if (await WithStoreAsync(store => store.QueueDecidedAsync(MaxRequeuedPerSweep, stoppingToken)) > 0)
                     {
                         registry.WakeWorker();
@@ -408,6 +418,9 @@ internal sealed partial class AgentTaskWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} expired agent tasks; {Expired} tasks waited too long for a login or an approval")]
     private static partial void LogCleanedUp(ILogger logger, int deleted, int expired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} stored responses past their retention")]
+    private static partial void LogResponsesDeleted(ILogger logger, int deleted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cleaning up agent tasks failed")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception);
