@@ -200,13 +200,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
     public async Task<bool> FinishAsync(string workerId, string id, AgentRunResult result, string output, AgentUsage usage, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var status = result.Status switch
-        {
-            AgentRunStatus.AuthRequired => AgentTaskStatus.AuthRequired,
-            AgentRunStatus.ApprovalRequired => AgentTaskStatus.InputRequired,
-            AgentRunStatus.Failed => AgentTaskStatus.Failed,
-            _ => AgentTaskStatus.Completed,
-        };
+        var status = RunStatus.ForTask(result.Status);
         DateTimeOffset? ended = status is AgentTaskStatus.AuthRequired or AgentTaskStatus.InputRequired ? null : now;
         var links = result.LoginLinks.Count == 0 ? null : JsonSerializer.Serialize([.. result.LoginLinks], AgentTaskJsonContext.Default.ListAgentLoginLink);
         var approvals = status == AgentTaskStatus.InputRequired

@@ -183,7 +183,7 @@ internal sealed partial class AgentTaskWorker(
             var result = accumulator.ToResult();
 
             // The login request is shown from the stored links; kept in the output it would pile up with each retry.
-            var finalOutput = result.Status == AgentRunStatus.AuthRequired ? output : output + result.Output;
+            var finalOutput = result.Status == RunStatus.AuthRequired ? output : output + result.Output;
             await FinishAsync(task.Id, result, finalOutput, Add(usage, result.Usage));
         }
         catch (Exception) when (run.IsCancellationRequested)
