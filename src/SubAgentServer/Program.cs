@@ -30,6 +30,7 @@ builder.AddAgentTasks();
 builder.AddMcpEndpoint();
 builder.AddUsageRecording();
 builder.AddOpenAIApi();
+builder.AddResponsesApi();
 builder.AddChatPage();
 
 var app = builder.Build();

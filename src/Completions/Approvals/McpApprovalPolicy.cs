@@ -73,6 +73,31 @@ public sealed record McpApprovalPolicy
         }
     }
 
+    /// <summary>
+    /// This policy as a <c>require_approval</c> value that <see cref="Parse"/> reads back to an equal policy: for hosts that
+    /// store a run request and run it later.
+    /// </summary>
+    public JsonNode ToJson()
+    {
+        if (Always is null && Never is null)
+        {
+            return DefaultRequires ? "always" : "never";
+        }
+
+        var filters = new JsonObject();
+        if (Always is not null)
+        {
+            filters["always"] = Always.ToJson();
+        }
+
+        if (Never is not null)
+        {
+            filters["never"] = Never.ToJson();
+        }
+
+        return filters;
+    }
+
     private static ToolFilter? ReadFilter(JsonNode? node, string param)
     {
         if (node is null)
@@ -114,5 +139,21 @@ public sealed record McpApprovalPolicy
         public bool Matches(Tool tool) =>
             (ToolNames is null || ToolNames.Contains(tool.Name))
             && (ReadOnly is null || (tool.Annotations?.ReadOnlyHint == true) == ReadOnly);
+
+        public JsonObject ToJson()
+        {
+            var filter = new JsonObject();
+            if (ToolNames is not null)
+            {
+                filter["tool_names"] = new JsonArray([.. ToolNames.Order(StringComparer.Ordinal).Select(n => (JsonNode)n)]);
+            }
+
+            if (ReadOnly is { } readOnly)
+            {
+                filter["read_only"] = readOnly;
+            }
+
+            return filter;
+        }
     }
 }

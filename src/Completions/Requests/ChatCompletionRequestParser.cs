@@ -70,32 +70,7 @@ public static class ChatCompletionRequestParser
         var stream = ReadOptionalBool(body, "stream") ?? false;
         var includeUsage = body["stream_options"] is JsonObject so && (ReadOptionalBool(so, "include_usage") ?? false);
         var user = ReadOptionalString(body, "user");
-        var outputMode = ReadOptionalString(body, "mcp_output") switch
-        {
-            null or "markdown" => McpOutputMode.Markdown,
-            "text" => McpOutputMode.Text,
-            var other => throw new InvalidRequestException(
-                $"'mcp_output' must be \"markdown\" or \"text\", not \"{other}\".", "mcp_output"),
-        };
-        int? maxRounds = null;
-        if (body["max_rounds"] is JsonNode roundsNode)
-        {
-            if (roundsNode.GetValueKind() != JsonValueKind.Number || !roundsNode.AsValue().TryGetValue(out int rounds)
-                || rounds is < 1 or > 100)
-            {
-                throw new InvalidRequestException("'max_rounds' must be a whole number from 1 to 100.", "max_rounds");
-            }
-
-            maxRounds = rounds;
-        }
-
-        var waitForLogin = ReadWait(body, "mcp_wait_for_login");
-        var waitForApproval = ReadWait(body, "mcp_wait_for_approval");
-
-        foreach (var field in EngineFields)
-        {
-            body.Remove(field);
-        }
+        var engineFields = WithEngineFields(new CompletionRunRequest { Messages = messages }, body);
 
         var servers = new List<McpServerSpec>();
         var callerTools = new JsonArray();
@@ -142,14 +117,54 @@ public static class ChatCompletionRequestParser
             CallerTools = callerTools,
             Model = model,
             UpstreamFields = body,
-            OutputMode = outputMode,
-            MaxRounds = maxRounds,
-            WaitForLogin = waitForLogin,
-            WaitForApproval = waitForApproval,
+            OutputMode = engineFields.OutputMode,
+            MaxRounds = engineFields.MaxRounds,
+            WaitForLogin = engineFields.WaitForLogin,
+            WaitForApproval = engineFields.WaitForApproval,
             McpSearch = mcpSearch,
             McpSearchRequireApproval = mcpSearchApproval,
         }.WithFrontMatter(out var hasFrontMatter);
         return new ChatCompletionRequest(run, stream, includeUsage, user, hasFrontMatter);
+    }
+
+    /// <summary>
+    /// Reads the engine's own fields of a request body (<c>mcp_output</c>, <c>max_rounds</c>, <c>mcp_wait_for_login</c>,
+    /// <c>mcp_wait_for_approval</c>) into <paramref name="request"/> and removes them from <paramref name="body"/>, with
+    /// the checks of <c>/v1/chat/completions</c>: for a surface of another format that accepts them beside its own fields.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">A field has the wrong shape or value.</exception>
+    public static CompletionRunRequest WithEngineFields(CompletionRunRequest request, JsonObject body)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(body);
+        var outputMode = ReadOptionalString(body, "mcp_output") switch
+        {
+            null => request.OutputMode,
+            "markdown" => McpOutputMode.Markdown,
+            "text" => McpOutputMode.Text,
+            var other => throw new InvalidRequestException(
+                $"'mcp_output' must be \"markdown\" or \"text\", not \"{other}\".", "mcp_output"),
+        };
+        int? maxRounds = request.MaxRounds;
+        if (body["max_rounds"] is JsonNode roundsNode)
+        {
+            if (roundsNode.GetValueKind() != JsonValueKind.Number || !roundsNode.AsValue().TryGetValue(out int rounds)
+                || rounds is < 1 or > 100)
+            {
+                throw new InvalidRequestException("'max_rounds' must be a whole number from 1 to 100.", "max_rounds");
+            }
+
+            maxRounds = rounds;
+        }
+
+        var waitForLogin = body.ContainsKey("mcp_wait_for_login") ? ReadWait(body, "mcp_wait_for_login") : request.WaitForLogin;
+        var waitForApproval = body.ContainsKey("mcp_wait_for_approval") ? ReadWait(body, "mcp_wait_for_approval") : request.WaitForApproval;
+        foreach (var field in EngineFields)
+        {
+            body.Remove(field);
+        }
+
+        return request with { OutputMode = outputMode, MaxRounds = maxRounds, WaitForLogin = waitForLogin, WaitForApproval = waitForApproval };
     }
 
     /// <summary>A wait in whole seconds, from 0 (do not wait: null) to <see cref="MaxWaitForLogin"/>.</summary>

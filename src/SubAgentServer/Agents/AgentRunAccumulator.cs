@@ -39,12 +39,7 @@ internal sealed class AgentRunAccumulator
 
     public AgentRunResult ToResult() => new()
     {
-        Status = _finished?.Outcome switch
-        {
-            RunOutcome.LoginRequired => AgentRunStatus.AuthRequired,
-            RunOutcome.ApprovalRequired => AgentRunStatus.ApprovalRequired,
-            _ => AgentRunStatus.Completed,
-        },
+        Status = _finished is null ? RunStatus.Completed : RunStatus.FromOutcome(_finished.Outcome),
         Approvals = [.. (_finished?.Approvals ?? []).Select(a => new AgentApproval(a.Id, a.ServerUrl.AbsoluteUri, a.ToolName, a.Arguments, a.PageUrl?.AbsoluteUri, a.ExpiresAt))],
         Output = _output.ToString(),
         LoginLinks = [.. (_finished?.LoginLinks ?? []).Select(l => new AgentLoginLink(l.ServerUrl.AbsoluteUri, l.Url.AbsoluteUri))],
@@ -52,7 +47,7 @@ internal sealed class AgentRunAccumulator
         Usage = Usage(_finished?.Usage ?? TokenUsage.Zero),
     };
 
-    public AgentRunResult ToFailure(string error) => ToResult() with { Status = AgentRunStatus.Failed, Error = error };
+    public AgentRunResult ToFailure(string error) => ToResult() with { Status = RunStatus.Failed, Error = error };
 
     private static AgentUsage Usage(TokenUsage usage) => new(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
 }

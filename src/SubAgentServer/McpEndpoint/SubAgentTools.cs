@@ -135,7 +135,7 @@ internal sealed class SubAgentTools(
             }
 
             var result = accumulator.ToResult();
-            if (result.Status == AgentRunStatus.ApprovalRequired && ask
+            if (result.Status == RunStatus.ApprovalRequired && ask
                 && elicitation.TryAsk(userKey, result.Approvals, new ApprovalElicitation.ResumePoint(finished, rounds, (resumed?.Output ?? "") + result.Output)) is { } question)
             {
                 throw question;
@@ -162,18 +162,18 @@ internal sealed class SubAgentTools(
     {
         var text = result.Status switch
         {
-            AgentRunStatus.AuthRequired => result.Output + "\n\nOpen the links above to sign in, then ask again.",
-            AgentRunStatus.ApprovalRequired => result.Output +
+            RunStatus.AuthRequired => result.Output + "\n\nOpen the links above to sign in, then ask again.",
+            RunStatus.ApprovalRequired => result.Output +
                 "\n\nThe calls above wait for the user's approval and were not made. Approve or deny them with the links; to have the " +
                 "sub-agent wait for the decision, call again with wait_for_approval.",
-            AgentRunStatus.Failed => $"{result.Output}\n\n**The sub-agent failed**: {result.Error}".TrimStart(),
+            RunStatus.Failed => $"{result.Output}\n\n**The sub-agent failed**: {result.Error}".TrimStart(),
             _ => result.Output,
         };
         return new CallToolResult
         {
             Content = [new TextContentBlock { Text = text }],
             StructuredContent = JsonSerializer.SerializeToElement(result, Json),
-            IsError = result.Status == AgentRunStatus.Failed,
+            IsError = result.Status == RunStatus.Failed,
         };
     }
 

@@ -67,7 +67,7 @@ internal static class ChatCompletionsEndpoint
         var loginNeedsEndUser = caller.LoginNeedsEndUser;
         if (background)
         {
-            return await StartBackgroundAsync(http, body, request, userKey, caller.Caller.IsApp, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
+            return await StartBackgroundAsync(http, request, userKey, caller.Caller.IsApp, loginNeedsEndUser, store, tasks, registry, origin, cancellationToken);
         }
 
         var id = McpCompletionsEngine.NewCompletionId();
@@ -115,7 +115,6 @@ internal static class ChatCompletionsEndpoint
 
     private static async Task<IResult> StartBackgroundAsync(
         HttpContext http,
-        JsonObject body,
         ChatCompletionRequest request,
         string userKey,
         bool isApp,
@@ -148,13 +147,13 @@ internal static class ChatCompletionsEndpoint
             return OpenAIErrorResult.BadRequest("The user key is too long for background tasks; use a shorter 'user'.", "user");
         }
 
-        body.Remove("store");
-        body.Remove("stream");
-        body.Remove("stream_options");
+        var upstreamFields = (JsonObject)request.Run.UpstreamFields.DeepClone();
+        upstreamFields.Remove("store");
+        upstreamFields.Remove("stream");
+        upstreamFields.Remove("stream_options");
 
         // A task waits for logins (auth_required, retried) and decisions (input_required) in the queue, not while holding a worker.
-        body.Remove(EndUserLoginGuard.WaitForLoginField);
-        body.Remove("mcp_wait_for_approval");
+        var run = request.Run with { UpstreamFields = upstreamFields, WaitForLogin = null, WaitForApproval = null };
         try
         {
             await tasks.EnsureRoomForAsync(userKey, cancellationToken);
@@ -165,7 +164,7 @@ internal static class ChatCompletionsEndpoint
         }
 
         var baseUri = origin.BaseUri(http.Request);
-        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = body, LoginNeedsEndUser = loginNeedsEndUser }, store, baseUri, cancellationToken);
+        var task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.ChatCompletion, run, loginNeedsEndUser), store, baseUri, cancellationToken);
         registry.WakeWorker();
         var started = new BackgroundCompletion(task.Id, task.Status,
             AgentTaskPages.MarkdownUrl(baseUri, task.Id).AbsoluteUri, AgentTaskPages.JsonUrl(baseUri, task.Id).AbsoluteUri);

@@ -13,7 +13,7 @@ namespace McpSubAgent.SubAgentServer.ResponsesApi;
 /// </summary>
 internal static class BackgroundResponses
 {
-    public static bool IsPending(StoredResponse response) => response.TaskId is not null && response.Status is "queued" or "in_progress";
+    public static bool IsPending(StoredResponse response) => response.TaskId is not null && response.Status is RunStatus.Queued or RunStatus.InProgress;
 
     /// <summary>Brings <paramref name="response"/> (tracked) up to date with its task; true when it changed.</summary>
     public static async Task<bool> RefreshAsync(StoredResponse response, AgentTaskStore tasks, CancellationToken cancellationToken)
@@ -25,15 +25,7 @@ internal static class BackgroundResponses
 
         var task = await tasks.FindAsync(response.OwnerKey, response.TaskId!, cancellationToken);
         var json = JsonNode.Parse(response.ResponseJson)!.AsObject();
-        var status = task?.Status switch
-        {
-            null => "failed",
-            AgentTaskStatus.Queued => "queued",
-            AgentTaskStatus.Working or AgentTaskStatus.AuthRequired => "in_progress",
-            AgentTaskStatus.Completed => "completed",
-            AgentTaskStatus.Cancelled => "cancelled",
-            _ => "failed",
-        };
+        var status = RunStatus.ForResponse(task?.Status);
         json.Remove("mcp_login_required");
         if (task?.Status == AgentTaskStatus.AuthRequired && task.LoginLinksJson is { } links
             && JsonSerializer.Deserialize(links, AgentTaskJsonContext.Default.ListAgentLoginLink) is { } loginLinks)
@@ -49,7 +41,7 @@ internal static class BackgroundResponses
 
         json["status"] = status;
         response.Status = status;
-        if (status is "completed" or "failed" or "cancelled")
+        if (status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)
         {
             var output = task is null ? [] : Output(task, response);
             json["output"] = new JsonArray([.. output.Select(i => (JsonNode)i.DeepClone())]);
@@ -61,7 +53,7 @@ internal static class BackgroundResponses
                 ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
                 ["total_tokens"] = task.TotalTokens,
             };
-            json["error"] = status == "failed"
+            json["error"] = status == RunStatus.Failed
                 ? new JsonObject { ["code"] = "server_error", ["message"] = task?.Error ?? "The background response's task is gone." }
                 : null;
             var conversation = JsonNode.Parse(response.ConversationJson)!.AsArray();
@@ -86,8 +78,7 @@ internal static class BackgroundResponses
         var items = new List<JsonObject>();
         var labels = JsonNode.Parse(response.ResponseJson)!["tools"]!.AsArray().OfType<JsonObject>()
             .Where(t => (string?)t["type"] == "mcp").Select(t => (string)t["server_label"]!).ToList();
-        var request = task.RequestJson is { } r ? JsonSerializer.Deserialize(r, AgentTaskJsonContext.Default.AgentTaskRequest) : null;
-        var first = (request?.Request["messages"] as JsonArray)?.Count ?? 0;
+        var first = AgentTaskRun.Read(task.RequestJson).Run.Messages.Count;
         if (task.TranscriptJson is { } transcriptJson && JsonNode.Parse(transcriptJson) is JsonArray transcript)
         {
             var results = transcript.OfType<JsonObject>().Where(m => (string?)m["role"] == "tool")

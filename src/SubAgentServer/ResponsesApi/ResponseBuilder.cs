@@ -4,6 +4,7 @@ using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.OpenAI;
 using McpSubAgent.Completions.Usage;
+using McpSubAgent.SubAgentServer.Agents;
 using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
@@ -211,13 +212,7 @@ internal sealed class ResponseBuilder
         CloseMessage();
         CloseReasoning();
         _response["usage"] = Usage(finished.Usage);
-        (string status, string? reason) = (finished.FinishReason, finished.Outcome) switch
-        {
-            ("length", _) => ("incomplete", "max_output_tokens"),
-            ("content_filter", _) => ("incomplete", "content_filter"),
-            (_, RunOutcome.MaxRoundsReached) => ("incomplete", "max_rounds"),
-            _ => ("completed", null),
-        };
+        var (status, reason) = RunStatus.ForResponse(finished.FinishReason, finished.Outcome);
         _response["status"] = status;
         _response["incomplete_details"] = reason is null ? null : new JsonObject { ["reason"] = reason };
         Emit(status == "completed" ? "response.completed" : "response.incomplete", new JsonObject { ["response"] = Snapshot() });

@@ -8,6 +8,13 @@ namespace McpSubAgent.SubAgentServer.ResponsesApi;
 /// </summary>
 internal static class ResponsesApiExtensions
 {
+    public static WebApplicationBuilder AddResponsesApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ResponsesOptions>().BindConfiguration(ResponsesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<StoredResponseRetention>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapResponsesApi(this IEndpointRouteBuilder endpoints)
     {
         var responses = endpoints.MapGroup("/v1/responses").AddEndpointFilter<OpenAIAuthenticationFilter>();

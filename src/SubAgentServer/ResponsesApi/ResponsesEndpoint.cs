@@ -81,10 +81,11 @@ internal static class ResponsesEndpoint
 
         items.AddRange(request.Input.OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
 
-        JsonArray messages;
+        CompletionRunRequest runRequest;
         try
         {
-            messages = ResponseInput.ToMessages(request.Instructions, items);
+            // The first message may name servers in front matter, as a chat message may.
+            runRequest = (request.Run with { Messages = ResponseInput.ToMessages(request.Instructions, items) }).WithFrontMatter();
         }
         catch (InvalidRequestException ex)
         {
@@ -102,11 +103,9 @@ internal static class ResponsesEndpoint
         }
 
         var id = ResponseIds.Response();
-        var chatBody = (JsonObject)request.ChatBody.DeepClone();
-        chatBody["messages"] = messages.DeepClone();
 
         // A chain of responses grows with each one; the request alone was bounded by its body's size.
-        var size = System.Text.Encoding.UTF8.GetByteCount(chatBody.ToJsonString());
+        var size = System.Text.Encoding.UTF8.GetByteCount(runRequest.Messages.ToJsonString());
         if (size > completions.Value.MaxUpstreamRequestBytes)
         {
             return OpenAIErrorResult.BadRequest(
@@ -117,7 +116,7 @@ internal static class ResponsesEndpoint
         if (request.Background)
         {
             var background = new ResponseBuilder(id, model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), request, ResponseInput.ListedLabels(items), approvalIds);
-            return await StartBackgroundAsync(db, tasks, registry, background, chatBody, request, userKey, caller.LoginNeedsEndUser, items, origin.BaseUri(http.Request), cancellationToken);
+            return await StartBackgroundAsync(db, tasks, registry, background, runRequest, request, userKey, caller.LoginNeedsEndUser, items, origin.BaseUri(http.Request), cancellationToken);
         }
 
         var settings = new RequestRunSettings
@@ -129,8 +128,6 @@ internal static class ResponsesEndpoint
         StartedRun run;
         try
         {
-            // The engine's typed request, read from the chat-completions body with the checks every surface shares.
-            var runRequest = ChatCompletionRequestParser.Parse(chatBody).Run;
             run = await StartedRun.StartAsync(runner.RunRequestAsync(runRequest, userKey, 0, settings, cancellationToken), cancellationToken,
                 untilFirstOutput: !request.Stream);
         }
@@ -287,7 +284,7 @@ internal static class ResponsesEndpoint
     }
 
     private static async Task<IResult> StartBackgroundAsync(
-        AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry, ResponseBuilder builder, JsonObject chatBody, ResponsesRequest request,
+        AppDbContext db, AgentTaskStore tasks, AgentTaskRunRegistry registry, ResponseBuilder builder, CompletionRunRequest run, ResponsesRequest request,
         string userKey, bool loginNeedsEndUser, List<JsonObject> items, Uri baseUri, CancellationToken cancellationToken)
     {
         var refusal = request switch
@@ -305,10 +302,13 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.BadRequest(refusal, "background");
         }
 
+        // The task's answer is the model's text; its tool calls become mcp_call items from its transcript. It waits for
+        // logins in the queue, not while holding a worker.
+        run = run with { WaitForLogin = null };
         try
         {
             // What the task will run is checked now, so that a bad request is a 400 and not a failed task.
-            ChatCompletionRequestParser.Parse(chatBody).Run.Validate();
+            run.Validate();
         }
         catch (InvalidRequestException ex)
         {
@@ -324,10 +324,7 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
         }
 
-        // The task's answer is the model's text; its tool calls become mcp_call items from its transcript.
-        chatBody["mcp_output"] = "text";
-        chatBody.Remove(EndUserLoginGuard.WaitForLoginField);
-        var task = await tasks.CreateAsync(userKey, new AgentTaskRequest { Request = chatBody, LoginNeedsEndUser = loginNeedsEndUser }, store: true, baseUri, cancellationToken);
+        var task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.Response, run, loginNeedsEndUser), store: true, baseUri, cancellationToken);
         builder.Queue();
         await StoreAsync(db, builder, userKey, request, items, cancellationToken, task.Id);
         registry.WakeWorker();

@@ -1,12 +1,16 @@
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.Requests;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
 
-/// <summary>A validated <c>POST /v1/responses</c> body, with the chat-completions body the engine runs (messages still to add).</summary>
+/// <summary>A validated <c>POST /v1/responses</c> body, with the engine's run request it asks for (its messages still to add).</summary>
 internal sealed record ResponsesRequest
 {
-    /// <summary>The chat-completions fields for the engine and the upstream: model, tools, sampling, <c>user</c>, pass-through fields.</summary>
-    public required JsonObject ChatBody { get; init; }
+    /// <summary>
+    /// The run without its conversation: the MCP servers, the function tools in chat-completions form, the model, the
+    /// upstream fields (sampling, <c>tool_choice</c>, <c>user</c>, pass-through fields) and the engine's own fields.
+    /// </summary>
+    public required CompletionRunRequest Run { get; init; }
 
     /// <summary>This request's input as items (a string input becomes one user message).</summary>
     public required JsonArray Input { get; init; }

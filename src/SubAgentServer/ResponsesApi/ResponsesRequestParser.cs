@@ -1,14 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Requests;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
 
 /// <summary>
-/// Reads a Responses API body: checks each field as OpenAI does, and translates what the engine needs into a
-/// chat-completions body (MCP tools keep OpenAI's shape, which the engine reads; function tools are nested under
-/// <c>function</c>; <c>max_output_tokens</c> becomes <c>max_completion_tokens</c>). Fields it does not know go upstream as given.
+/// Reads a Responses API body: checks each field as OpenAI does, and translates it into the engine's run request (MCP
+/// tools become its servers, with the checks every surface shares; function tools become chat-completions tools; the
+/// upstream fields take chat-completions names, <c>max_output_tokens</c> becoming <c>max_completion_tokens</c>). Fields
+/// it does not know go upstream as given.
 /// </summary>
 internal static class ResponsesRequestParser
 {
@@ -33,6 +35,8 @@ internal static class ResponsesRequestParser
         var input = ResponseInput.Normalize(body["input"]);
         var chat = new JsonObject();
         var labels = new Dictionary<Uri, string>();
+        var servers = new List<McpServerSpec>();
+        var functions = new JsonArray();
         var tools = new JsonArray();
         var mayHold = false;
         var hasFunctions = false;
@@ -43,7 +47,6 @@ internal static class ResponsesRequestParser
                 throw new InvalidRequestException("'tools' must be an array.", "tools");
             }
 
-            var chatTools = new JsonArray();
             for (var i = 0; i < list.Count; i++)
             {
                 var at = $"tools[{i}]";
@@ -52,18 +55,18 @@ internal static class ResponsesRequestParser
                 {
                     case "mcp":
                         var (entry, echo) = McpTool(tool, at);
-                        var spec = McpServerSpecOf(entry, at);
+                        var spec = McpServerSpec.FromToolEntry(entry, at, McpApprovalPolicy.AlwaysRequired);
                         if (labels.Values.Contains(spec.Label!, StringComparer.Ordinal) || !labels.TryAdd(spec.ServerUrl, spec.Label!))
                         {
                             throw new InvalidRequestException($"The MCP server '{spec.Label}' ({spec.ServerUrl}) is named twice in 'tools'.", at);
                         }
 
                         mayHold |= !spec.RequireApproval.IsNever;
-                        chatTools.Add(entry);
+                        servers.Add(spec);
                         tools.Add(echo);
                         break;
                     case "function":
-                        chatTools.Add(FunctionTool(tool, at));
+                        functions.Add(FunctionTool(tool, at));
                         tools.Add(tool.DeepClone());
                         hasFunctions = true;
                         break;
@@ -75,17 +78,12 @@ internal static class ResponsesRequestParser
                         };
                 }
             }
-
-            if (chatTools.Count > 0)
-            {
-                chat["tools"] = chatTools;
-            }
         }
 
         var toolChoice = body["tool_choice"]?.DeepClone() ?? JsonValue.Create("auto");
         if (body["tool_choice"] is { } choice)
         {
-            chat["tool_choice"] = ToolChoice(choice);
+            chat["tool_choice"] = ToolChoice(choice, servers, functions);
         }
 
         var parallel = Bool(body, "parallel_tool_calls");
@@ -122,9 +120,7 @@ internal static class ResponsesRequestParser
             }
         }
 
-        // Tool calls are items here, not markdown blocks in the text.
-        chat["mcp_output"] = "text";
-        foreach (var (name, value) in new (string, JsonNode?)[] { ("model", model), ("temperature", temperature), ("top_p", topP), ("user", user) })
+        foreach (var (name, value) in new (string, JsonNode?)[] { ("temperature", temperature), ("top_p", topP), ("user", user) })
         {
             if (value is not null)
             {
@@ -132,9 +128,14 @@ internal static class ResponsesRequestParser
             }
         }
 
+        // The engine's own fields (max_rounds, mcp_wait_for_login, ...) are taken as on /v1/chat/completions; tool calls
+        // are items here, not markdown blocks in the text.
+        var run = ChatCompletionRequestParser.WithEngineFields(
+            new CompletionRunRequest { Messages = [], McpServers = servers, CallerTools = functions, Model = model, UpstreamFields = chat }, chat)
+            with { OutputMode = McpOutputMode.Text };
         return new ResponsesRequest
         {
-            ChatBody = chat,
+            Run = run,
             Input = input,
             Model = model,
             Instructions = OptionalString(body, "instructions"),
@@ -215,10 +216,6 @@ internal static class ResponsesRequestParser
         return (entry, echo);
     }
 
-    /// <summary>The engine's reading of the entry: the same checks as on every surface; OpenAI's default approval is "always".</summary>
-    private static McpServerSpec McpServerSpecOf(JsonObject entry, string at) =>
-        McpServerSpec.FromToolEntry(entry, at, McpApprovalPolicy.AlwaysRequired);
-
     private static JsonObject FunctionTool(JsonObject tool, string at)
     {
         var name = OptionalString(tool, "name", at) ?? throw new InvalidRequestException("A function tool needs a 'name'.", $"{at}.name");
@@ -234,18 +231,38 @@ internal static class ResponsesRequestParser
         return new JsonObject { ["type"] = "function", ["function"] = function };
     }
 
-    private static JsonNode ToolChoice(JsonNode choice) => choice switch
+    private static JsonNode ToolChoice(JsonNode choice, List<McpServerSpec> servers, JsonArray functions) => choice switch
     {
         JsonValue v when v.TryGetValue(out string? mode) && mode is "auto" or "none" or "required" => mode,
-        JsonObject o when (string?)o["type"] == "function" && o["name"] is JsonValue n && n.TryGetValue(out string? name) =>
-            new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = name } },
-
-        // The model sees MCP tools under the engine's names: asking for a server's tools means asking for a tool call.
-        JsonObject o when (string?)o["type"] == "mcp" => "required",
+        JsonObject o when (string?)o["type"] == "function" && o["name"] is JsonValue n && n.TryGetValue(out string? name) => Forced(name),
+        JsonObject o when (string?)o["type"] == "mcp" => McpToolChoice(o, servers, functions),
         _ => throw new InvalidRequestException(
             "'tool_choice' must be \"auto\", \"none\", \"required\", {\"type\": \"function\", \"name\": ...} or {\"type\": \"mcp\", \"server_label\": ...}.",
             "tool_choice"),
     };
+
+    /// <summary>
+    /// <c>{"type": "mcp", "server_label", "name"}</c> forces that tool under the name the engine gives it (the readable
+    /// <c>mcp_{label}_{tool}</c>, or its hashed form when that is too long or taken by a function tool); without a
+    /// <c>name</c>, the model must call some tool.
+    /// </summary>
+    private static JsonNode McpToolChoice(JsonObject choice, List<McpServerSpec> servers, JsonArray functions)
+    {
+        var label = OptionalString(choice, "server_label", "tool_choice");
+        var server = servers.FirstOrDefault(s => s.Label == label) ?? throw new InvalidRequestException(
+            $"'tool_choice' names the MCP server '{label}', which is not in 'tools'.", "tool_choice.server_label");
+        if (OptionalString(choice, "name", "tool_choice") is not { } tool)
+        {
+            return "required";
+        }
+
+        var taken = functions.Select(f => (string?)f?["function"]?["name"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var prefix = McpToolNamer.ServerPrefixes(servers)[servers.IndexOf(server)];
+        return Forced(McpToolNamer.Allocate(prefix, server.ServerUrl, tool, taken));
+    }
+
+    private static JsonObject Forced(string function) =>
+        new() { ["type"] = "function", ["function"] = new JsonObject { ["name"] = function } };
 
     private static JsonObject ResponseFormat(JsonObject format) => (string?)format["type"] switch
     {

@@ -18,14 +18,8 @@ public sealed class AgentTask
     /// <summary>The user key of the owner (the token's <c>sub</c>).</summary>
     public required string OwnerKey { get; set; }
 
-    /// <summary>The <see cref="Agents.AgentParameters"/> as JSON (<c>{}</c> for a task of <see cref="RequestJson"/>).</summary>
-    public required string ParametersJson { get; set; }
-
-    /// <summary>
-    /// For a task started through <c>/v1/chat/completions</c> with <c>background: true</c>: the
-    /// <see cref="AgentTaskRequest"/> as JSON; null for tasks of <c>start_agent_task</c>.
-    /// </summary>
-    public string? RequestJson { get; set; }
+    /// <summary>What the task runs, whichever surface started it: an <see cref="AgentTaskRun"/> as JSON.</summary>
+    public required string RequestJson { get; set; }
 
     /// <summary>One of <see cref="AgentTaskStatus"/>.</summary>
     public required string Status { get; set; }

@@ -11,6 +11,7 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 [JsonSerializable(typeof(AgentTaskList))]
 [JsonSerializable(typeof(AgentParameters))]
 [JsonSerializable(typeof(AgentTaskRequest))]
+[JsonSerializable(typeof(AgentTaskRun))]
 [JsonSerializable(typeof(List<AgentLoginLink>))]
 [JsonSerializable(typeof(List<AgentApproval>))]
 [JsonSerializable(typeof(List<string>))]

@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace McpSubAgent.SubAgentServer.Tasks;
 
-/// <summary>What a task started through <c>/v1/chat/completions</c> runs: the request body and how its logins work.</summary>
-public sealed record AgentTaskRequest
+/// <summary>
+/// The shape earlier versions stored for a background chat completion or response: the chat-completions body and how
+/// its logins work. Only read (by <see cref="AgentTaskRun.Read"/>), so that such tasks still run after an upgrade.
+/// </summary>
+internal sealed record AgentTaskRequest
 {
     /// <summary>The chat-completions body, without <c>background</c> and <c>store</c>.</summary>
     [JsonPropertyName("request")]

@@ -1,17 +1,19 @@
+using McpSubAgent.SubAgentServer.Agents;
+
 namespace McpSubAgent.SubAgentServer.Tasks;
 
-/// <summary>The <c>status</c> values of a task.</summary>
+/// <summary>The <c>status</c> values of a task: the words of <see cref="RunStatus"/> that a task can have.</summary>
 public static class AgentTaskStatus
 {
-    public const string Queued = "queued";
-    public const string Working = "working";
-    public const string AuthRequired = "auth_required";
+    public const string Queued = RunStatus.Queued;
+    public const string Working = RunStatus.Working;
+    public const string AuthRequired = RunStatus.AuthRequired;
 
-    /// <summary>Tool calls wait for the owner's approval (the MCP tasks word); the task holds no worker meanwhile.</summary>
-    public const string InputRequired = "input_required";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
+    /// <inheritdoc cref="RunStatus.InputRequired"/>
+    public const string InputRequired = RunStatus.InputRequired;
+    public const string Completed = RunStatus.Completed;
+    public const string Failed = RunStatus.Failed;
+    public const string Cancelled = RunStatus.Cancelled;
 
     public const int MaxLength = 16;
 

@@ -15,13 +15,26 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// </summary>
 internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
-    /// <summary>Creates a task of <c>start_agent_task</c>; <paramref name="baseUri"/> is the origin for the links its run makes.</summary>
-    public Task<AgentTask> CreateAsync(string ownerKey, AgentParameters parameters, bool store, Uri baseUri, CancellationToken cancellationToken) =>
-        AddAsync(ownerKey, JsonSerializer.Serialize(parameters, AgentTaskJsonContext.Default.AgentParameters), null, store, baseUri, cancellationToken);
-
-    /// <summary>Creates a task that runs a chat-completions request (<c>background: true</c> on <c>/v1/chat/completions</c>).</summary>
-    public Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRequest request, bool store, Uri baseUri, CancellationToken cancellationToken) =>
-        AddAsync(ownerKey, "{}", JsonSerializer.Serialize(request, AgentTaskJsonContext.Default.AgentTaskRequest), store, baseUri, cancellationToken);
+    /// <summary>Creates a task that runs <paramref name="run"/>; <paramref name="baseUri"/> is the origin for the links its run makes.</summary>
+    public async Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRun run, bool store, Uri baseUri, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var now = timeProvider.GetUtcNow();
+        var task = new AgentTask
+        {
+            Id = AgentTask.NewId(),
+            OwnerKey = ownerKey,
+            RequestJson = run.ToJson(),
+            Status = AgentTaskStatus.Queued,
+            Store = store,
+            BaseUrl = baseUri.AbsoluteUri,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        cancellationToken.ThrowIfCancellationRequested();
+        await inserter.AddAsync(task);
+        return task;
+    }
 
     /// <summary>The task if it exists and belongs to <paramref name="ownerKey"/>; otherwise null, whichever the reason.</summary>
     public Task<AgentTask?> FindAsync(string ownerKey, string id, CancellationToken cancellationToken) =>
@@ -187,13 +200,7 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
     public async Task<bool> FinishAsync(string workerId, string id, AgentRunResult result, string output, AgentUsage usage, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var status = result.Status switch
-        {
-            AgentRunStatus.AuthRequired => AgentTaskStatus.AuthRequired,
-            AgentRunStatus.ApprovalRequired => AgentTaskStatus.InputRequired,
-            AgentRunStatus.Failed => AgentTaskStatus.Failed,
-            _ => AgentTaskStatus.Completed,
-        };
+        var status = RunStatus.ForTask(result.Status);
         DateTimeOffset? ended = status is AgentTaskStatus.AuthRequired or AgentTaskStatus.InputRequired ? null : now;
         var links = result.LoginLinks.Count == 0 ? null : JsonSerializer.Serialize([.. result.LoginLinks], AgentTaskJsonContext.Default.ListAgentLoginLink);
         var approvals = status == AgentTaskStatus.InputRequired
@@ -320,24 +327,4 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
 
     private IQueryable<AgentTask> Owned(string workerId, string id) =>
         db.AgentTasks.Where(t => t.Id == id && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working);
-
-    private async Task<AgentTask> AddAsync(string ownerKey, string parametersJson, string? requestJson, bool store, Uri baseUri, CancellationToken cancellationToken)
-    {
-        var now = timeProvider.GetUtcNow();
-        var task = new AgentTask
-        {
-            Id = AgentTask.NewId(),
-            OwnerKey = ownerKey,
-            ParametersJson = parametersJson,
-            RequestJson = requestJson,
-            Status = AgentTaskStatus.Queued,
-            Store = store,
-            BaseUrl = baseUri.AbsoluteUri,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        cancellationToken.ThrowIfCancellationRequested();
-        await inserter.AddAsync(task);
-        return task;
-    }
 }

@@ -80,7 +80,7 @@ internal sealed class AgentTaskTools(
 
         var request = httpContextAccessor.HttpContext?.Request
             ?? throw new InvalidOperationException("start_agent_task runs inside an HTTP request of /mcp.");
-        var task = await tasks.CreateAsync(ownerKey, parameters, store, origin.BaseUri(request), cancellationToken);
+        var task = await tasks.CreateAsync(ownerKey, AgentTaskRun.FromParameters(parameters), store, origin.BaseUri(request), cancellationToken);
         registry.WakeWorker();
 
         var started = new AgentTaskStarted

@@ -183,7 +183,7 @@ internal sealed partial class AgentTaskWorker(
             var result = accumulator.ToResult();
 
             // The login request is shown from the stored links; kept in the output it would pile up with each retry.
-            var finalOutput = result.Status == AgentRunStatus.AuthRequired ? output : output + result.Output;
+            var finalOutput = result.Status == RunStatus.AuthRequired ? output : output + result.Output;
             await FinishAsync(task.Id, result, finalOutput, Add(usage, result.Usage));
         }
         catch (Exception) when (run.IsCancellationRequested)
@@ -219,39 +219,25 @@ internal sealed partial class AgentTaskWorker(
     }
 
     /// <summary>
-    /// The conversation to continue and the run that continues it, for either kind of task. A task resumed after its
-    /// held calls were decided gives the engine the owner's answers after the conversation (as an app answers held
-    /// calls), and the engine runs exactly the approved calls once; the transcript gets the round as the engine reports it.
+    /// The conversation to continue and the run that continues it: every task, whichever surface started it, runs its
+    /// stored run request from the transcript of its finished rounds. A task resumed after its held calls were decided
+    /// gives the engine the owner's answers after the conversation (as an app answers held calls), and the engine runs
+    /// exactly the approved calls once; the transcript gets the round as the engine reports it.
     /// </summary>
     private (JsonArray Transcript, IAsyncEnumerable<CompletionEvent> Events) Events(AgentTask task, IReadOnlyList<JsonObject> answers, CancellationToken cancellationToken)
     {
-        var stored = task.TranscriptJson is { } json && JsonNode.Parse(json) is JsonArray messages ? messages : null;
         var baseUri = origin.ConfiguredBaseUri ?? (task.BaseUrl is { } started ? new Uri(started) : null);
-        var approvalPages = baseUri is null ? null : new Uri(baseUri, Approvals.ApprovalPages.Path);
-        var lifetime = options.Value.MaxApprovalWait;
-        if (task.RequestJson is { } requestJson)
+        var stored = AgentTaskRun.Read(task.RequestJson);
+        var transcript = stored.Conversation(task.TranscriptJson);
+        var settings = new RequestRunSettings
         {
-            var request = JsonSerializer.Deserialize(requestJson, AgentTaskJsonContext.Default.AgentTaskRequest)
-                ?? throw new AgentInputException("The task's request could not be read.");
-            var transcript = stored ?? (request.Request["messages"] as JsonArray)?.DeepClone().AsArray() ?? [];
-            var settings = new RequestRunSettings
-            {
-                LoginNeedsEndUser = request.LoginNeedsEndUser, IsBackground = true, ApprovalPages = approvalPages, ApprovalLifetime = lifetime,
-            };
-
-            // The stored body is parsed again with the transcript: its first message keeps any front matter, so the
-            // servers it names stay the same.
-            var body = (JsonObject)request.Request.DeepClone();
-            body["messages"] = WithAnswers(transcript, answers).DeepClone();
-            var run = ChatCompletionRequestParser.Parse(body).Run;
-            return (transcript, runner.RunRequestAsync(run, task.OwnerKey, task.RoundsDone, settings, cancellationToken));
-        }
-
-        var parameters = JsonSerializer.Deserialize(task.ParametersJson, AgentTaskJsonContext.Default.AgentParameters)
-            ?? throw new AgentInputException("The task's parameters could not be read.");
-        var initial = stored ?? AgentRunner.InitialMessages(parameters);
-        return (initial, runner.RunAsync(parameters, task.OwnerKey, WithAnswers(initial, answers), task.RoundsDone, background: true, cancellationToken,
-            context => context with { ApprovalPages = approvalPages, ApprovalLifetime = lifetime }));
+            LoginNeedsEndUser = stored.LoginNeedsEndUser,
+            IsBackground = true,
+            ApprovalPages = baseUri is null ? null : new Uri(baseUri, Approvals.ApprovalPages.Path),
+            ApprovalLifetime = options.Value.MaxApprovalWait,
+        };
+        var run = stored.ToRunRequest(WithAnswers(transcript, answers));
+        return (transcript, runner.RunRequestAsync(run, task.OwnerKey, task.RoundsDone, settings, cancellationToken));
     }
 
     private static JsonArray WithAnswers(JsonArray transcript, IReadOnlyList<JsonObject> answers) =>
@@ -364,6 +350,16 @@ internal sealed partial class AgentTaskWorker(
                         LogCleanedUp(logger, deleted, expired);
                     }
 
+                    await using (var scope = scopes.CreateAsyncScope())
+                    {
+                        // Stored responses of /v1/responses past Responses:Retention.
+                        var responses = await scope.ServiceProvider.GetRequiredService<ResponsesApi.StoredResponseRetention>().DeleteExpiredAsync(stoppingToken);
+                        if (responses > 0)
+                        {
+                            LogResponsesDeleted(logger, responses);
+                        }
+                    }
+
                     if (await WithStoreAsync(store => store.QueueDecidedAsync(MaxRequeuedPerSweep, stoppingToken)) > 0)
                     {
                         registry.WakeWorker();
@@ -422,6 +418,9 @@ internal sealed partial class AgentTaskWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} expired agent tasks; {Expired} tasks waited too long for a login or an approval")]
     private static partial void LogCleanedUp(ILogger logger, int deleted, int expired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Deleted} stored responses past their retention")]
+    private static partial void LogResponsesDeleted(ILogger logger, int deleted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cleaning up agent tasks failed")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception);

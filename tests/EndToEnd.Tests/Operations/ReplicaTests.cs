@@ -196,7 +196,7 @@ public sealed class ReplicaTests
         (string)request.Messages.Last(m => (string?)m?["role"] == "user")!["content"]!;
 
     private static string Prompt(AgentTask task) =>
-        (string)JsonNode.Parse(task.ParametersJson)!["prompt"]!;
+        (string)AgentTaskRun.Read(task.RequestJson).Run.Messages.Last(m => (string?)m?["role"] == "user")!["content"]!;
 
     private static async Task<McpClient> ConnectAsync(Uri endpoint, string token) =>
         await McpClient.CreateAsync(

@@ -34,7 +34,7 @@ public sealed class AgentTaskInserterTests
         {
             Id = AgentTask.NewId(),
             OwnerKey = "batch-owner",
-            ParametersJson = "{}",
+            RequestJson = "{}",
             Status = AgentTaskStatus.Cancelled,
             CreatedAt = now,
             UpdatedAt = now,

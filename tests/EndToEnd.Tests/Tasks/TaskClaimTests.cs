@@ -118,7 +118,7 @@ public sealed class TaskClaimTests
     {
         Id = AgentTask.NewId(),
         OwnerKey = owner,
-        ParametersJson = "{}",
+        RequestJson = "{}",
         Status = AgentTaskStatus.Queued,
         CreatedAt = created,
         UpdatedAt = created,

@@ -473,14 +473,11 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.PostgreSql
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
 
-                    b.Property<string>("ParametersJson")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<long>("PromptTokens")
                         .HasColumnType("bigint");
 
                     b.Property<string>("RequestJson")
+                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<int>("RoundsDone")

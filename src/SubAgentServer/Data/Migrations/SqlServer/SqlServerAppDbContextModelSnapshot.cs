@@ -475,14 +475,11 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.SqlServer
                         .HasMaxLength(450)
                         .HasColumnType("nvarchar(450)");
 
-                    b.Property<string>("ParametersJson")
-                        .IsRequired()
-                        .HasColumnType("nvarchar(max)");
-
                     b.Property<long>("PromptTokens")
                         .HasColumnType("bigint");
 
                     b.Property<string>("RequestJson")
+                        .IsRequired()
                         .HasColumnType("nvarchar(max)");
 
                     b.Property<int>("RoundsDone")

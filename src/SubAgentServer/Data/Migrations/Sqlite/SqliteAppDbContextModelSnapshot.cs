@@ -480,14 +480,11 @@ namespace McpSubAgent.SubAgentServer.Data.Migrations.Sqlite
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ParametersJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("PromptTokens")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestJson")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<int>("RoundsDone")
