@@ -51,6 +51,7 @@ public static class ChatCompletionSseWriter
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // Not handled here: the client is told in the stream's own format, and the failure goes on to the caller.
                     var error = OpenAIError.From(ex)
                         ?? new OpenAIError(System.Net.HttpStatusCode.InternalServerError, "The server failed while answering; the answer is incomplete.", "server_error");
                     await WriteDataAsync(destination, ErrorEvent(error), cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using McpSubAgent.IdentityProvider.Broker.Links;
 using McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 using McpSubAgent.IdentityProvider.Broker.Tokens;
 using McpSubAgent.IdentityProvider.Broker.Webhooks;
+using ModelContextProtocol.Authentication;
 
 namespace McpSubAgent.IdentityProvider.Broker;
 
@@ -16,7 +17,7 @@ namespace McpSubAgent.IdentityProvider.Broker;
 [JsonSerializable(typeof(DownstreamAuthorization))]
 [JsonSerializable(typeof(DownstreamClient))]
 [JsonSerializable(typeof(DynamicRegistrationRequest))]
-[JsonSerializable(typeof(DynamicRegistrationResponse))]
+[JsonSerializable(typeof(DynamicClientRegistrationResponse))]
 [JsonSerializable(typeof(ClientMetadataDocument))]
 [JsonSerializable(typeof(PendingAuthorization))]
 [JsonSerializable(typeof(PendingVerification))]

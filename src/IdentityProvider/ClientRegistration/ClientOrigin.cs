@@ -8,7 +8,7 @@ namespace McpSubAgent.IdentityProvider.ClientRegistration;
 /// registration) or <see cref="MetadataDocument"/> (a client ID metadata document). Clients the operator configured
 /// have none. The consent page marks the first two as unverified: anyone can create them with any name.
 /// </summary>
-internal static class ClientOrigin
+public static class ClientOrigin
 {
     /// <summary>The name of the application property holding the origin.</summary>
     public const string PropertyName = "registration";

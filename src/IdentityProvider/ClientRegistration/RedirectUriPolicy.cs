@@ -6,8 +6,13 @@ namespace McpSubAgent.IdentityProvider.ClientRegistration;
 /// <summary>
 /// Which redirect URIs a client may register: https on any host, http on loopback only (any port, RFC 8252 section
 /// 7.3), and the allowed private-use schemes of desktop clients. No fragments, no user info, nothing relative.
+/// Both registration paths (dynamic registration and client ID metadata documents) apply it.
 /// </summary>
-internal sealed class RedirectUriPolicy(IEnumerable<string> allowedCustomSchemes)
+/// <param name="allowedCustomSchemes">
+/// The private-use schemes accepted (<see cref="ClientRegistrationOptions.AllowedCustomSchemes"/>); schemes a browser
+/// runs or reads locally (<c>javascript</c>, <c>data</c>, <c>file</c>, ...) are refused even when listed.
+/// </param>
+public sealed class RedirectUriPolicy(IEnumerable<string> allowedCustomSchemes)
 {
     /// <summary>The longest redirect URI accepted.</summary>
     public const int MaxLength = 2_000;

@@ -9,22 +9,29 @@ namespace McpSubAgent.IdentityProvider.Keys;
 /// <summary>
 /// Loads the authorization server's RSA signing and encryption keys from the database, creating them on first start.
 /// The ids are fixed, so two replicas starting together cannot create two sets: the loser of the insert reloads.
+/// Registered as a singleton by <see cref="IdentityProviderServiceCollectionExtensions.AddMcpIdentityProvider{TContext}"/>; a host that validates the server's access tokens
+/// itself (in process, without fetching the JWKS) takes <see cref="SigningKey"/> from it.
 /// </summary>
-internal sealed class IdentityProviderKeyStore<TContext>(
+/// <typeparam name="TContext">The host's database context that stores the keys.</typeparam>
+public sealed class IdentityProviderKeyStore<TContext>(
     IServiceScopeFactory scopeFactory,
     IDataProtectionProvider dataProtection,
     TimeProvider timeProvider)
     where TContext : DbContext, IIdentityProviderKeyContext
 {
+    /// <summary>The key id (<c>kid</c>) of the signing key.</summary>
     public const string SigningKeyId = "mcpsubagent-signing-1";
+    /// <summary>The key id (<c>kid</c>) of the encryption key.</summary>
     public const string EncryptionKeyId = "mcpsubagent-encryption-1";
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector("McpSubAgent.IdentityProvider.Keys");
     private (RsaSecurityKey Signing, RsaSecurityKey Encryption)? _loaded;
     private readonly Lock _lock = new();
 
+    /// <summary>The RSA key that signs access and identity tokens; loaded (or created) on first use.</summary>
     public RsaSecurityKey SigningKey => Keys().Signing;
 
+    /// <summary>The RSA key that encrypts the server's own tokens (authorization codes, refresh tokens).</summary>
     public RsaSecurityKey EncryptionKey => Keys().Encryption;
 
     private (RsaSecurityKey Signing, RsaSecurityKey Encryption) Keys()

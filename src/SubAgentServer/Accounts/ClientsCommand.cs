@@ -58,7 +58,7 @@ internal static class ClientsCommand
                 };
                 if (args.Length == 4)
                 {
-                    descriptor.Properties[OpenIddictAppDirectory.VerificationUrlProperty] = JsonSerializer.SerializeToElement(VerificationUrl(args[3])!.AbsoluteUri);
+                    descriptor.Properties[AppProperties.VerificationUrl] = JsonSerializer.SerializeToElement(VerificationUrl(args[3])!.AbsoluteUri);
                 }
 
                 await applications.CreateAsync(descriptor);
@@ -80,10 +80,10 @@ internal static class ClientsCommand
 
                 var update = new OpenIddictApplicationDescriptor();
                 await applications.PopulateAsync(update, app);
-                update.Properties.Remove(OpenIddictAppDirectory.VerificationUrlProperty);
+                update.Properties.Remove(AppProperties.VerificationUrl);
                 if (url != "none")
                 {
-                    update.Properties[OpenIddictAppDirectory.VerificationUrlProperty] = JsonSerializer.SerializeToElement(VerificationUrl(url)!.AbsoluteUri);
+                    update.Properties[AppProperties.VerificationUrl] = JsonSerializer.SerializeToElement(VerificationUrl(url)!.AbsoluteUri);
                 }
 
                 await applications.UpdateAsync(app, update);

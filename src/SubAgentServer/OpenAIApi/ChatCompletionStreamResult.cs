@@ -40,6 +40,8 @@ internal sealed partial class ChatCompletionStreamResult(
             }
             catch (Exception ex) when (response.HasStarted)
             {
+                // Last-resort boundary: with the 200 and some chunks sent, no error status can follow; the writer has sent
+                // the error event, so the failure is logged with its exception and the stream ends as incomplete.
                 LogStreamFailed(logger, ex);
                 await EndIncompleteAsync(httpContext);
             }

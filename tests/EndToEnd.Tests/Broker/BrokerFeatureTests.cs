@@ -7,7 +7,7 @@ using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.IdentityProvider.Broker.Webhooks;
+using McpSubAgent.IdentityProvider.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -74,7 +74,7 @@ public sealed class BrokerFeatureTests
         app.MapPost("/hook", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
-            await received.Writer.WriteAsync((await reader.ReadToEndAsync(), request.Headers[LoginWebhook.TimestampHeader], request.Headers[LoginWebhook.SignatureHeader]));
+            await received.Writer.WriteAsync((await reader.ReadToEndAsync(), request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader]));
             return Results.NoContent();
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -98,8 +98,8 @@ public sealed class BrokerFeatureTests
         Assert.Equal(link, payload.GetProperty("login_url").GetString());
         Assert.Contains(link!, payload.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.NotNull(timestamp);
-        Assert.Equal(LoginWebhook.Sign("webhook-secret-for-tests", timestamp, System.Text.Encoding.UTF8.GetBytes(body)), signature);
-        Assert.NotEqual(LoginWebhook.Sign("another-secret", timestamp, System.Text.Encoding.UTF8.GetBytes(body)), signature);
+        Assert.Equal(WebhookSignature.Sign("webhook-secret-for-tests", timestamp, System.Text.Encoding.UTF8.GetBytes(body)), signature);
+        Assert.NotEqual(WebhookSignature.Sign("another-secret", timestamp, System.Text.Encoding.UTF8.GetBytes(body)), signature);
     }
 
     [Fact]

@@ -142,7 +142,7 @@ internal sealed class BrokerHarness : IAsyncDisposable
         }
 
         var protector = scope.ServiceProvider.GetRequiredService<TokenProtector>();
-        var tokens = row.ProtectedTokens is null ? null : protector.Unprotect(row.ProtectedTokens, BrokerJsonContext.Default.DownstreamTokens);
+        var tokens = row.ProtectedTokens is null ? null : protector.Unprotect(row.ProtectedTokens, DownstreamTokens.TypeInfo);
         return (row, tokens);
     }
 

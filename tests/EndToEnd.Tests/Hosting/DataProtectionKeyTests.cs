@@ -39,7 +39,7 @@ public sealed class DataProtectionKeyTests
         await using (var scope = host.Services.CreateAsyncScope())
         {
             var tokens = new DownstreamTokens("downstream-access-token", "downstream-refresh-token", "Bearer");
-            protectedToken = scope.ServiceProvider.GetRequiredService<TokenProtector>().Protect(tokens, BrokerJsonContext.Default.DownstreamTokens);
+            protectedToken = scope.ServiceProvider.GetRequiredService<TokenProtector>().Protect(tokens, DownstreamTokens.TypeInfo);
         }
 
         var databaseDirectory = Path.GetDirectoryName(host.DatabasePath)!;

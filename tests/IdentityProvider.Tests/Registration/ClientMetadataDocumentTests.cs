@@ -66,7 +66,7 @@ public sealed class ClientMetadataDocumentTests
 
         Assert.True(await host.AuthorizeSeesClientAsync(documents.DocumentUrl, CancellationToken));
 
-        Assert.Equal(ClientMetadataValidator.DefaultClientName, (await host.FindAsync(documents.DocumentUrl, CancellationToken))!.DisplayName);
+        Assert.Equal("Unnamed client", (await host.FindAsync(documents.DocumentUrl, CancellationToken))!.DisplayName);
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public sealed class ClientRegistrationEndpointTests
         var json = (await response.Content.ReadFromJsonAsync<JsonObject>(CancellationToken))!;
         var stored = (await host.FindAsync(json["client_id"]!.GetValue<string>(), CancellationToken))!;
         Assert.Equal((ClientTypes.Confidential, ApplicationTypes.Native), (stored.ClientType, stored.ApplicationType));
-        Assert.Equal(ClientMetadataValidator.DefaultClientName, stored.DisplayName);
+        Assert.Equal("Unnamed client", stored.DisplayName);
     }
 
     [Fact]

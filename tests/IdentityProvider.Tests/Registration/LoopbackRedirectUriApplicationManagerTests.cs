@@ -41,7 +41,6 @@ public sealed class LoopbackRedirectUriApplicationManagerTests
 
         var valid = await host.WithApplicationsAsync(async applications =>
         {
-            Assert.IsType<LoopbackRedirectUriApplicationManager>(applications);
             var application = await applications.CreateAsync(new OpenIddictApplicationDescriptor
             {
                 ClientId = "native-client",

@@ -3,10 +3,15 @@ using System.Text;
 namespace McpSubAgent.IdentityProvider.Broker.Discovery;
 
 /// <summary>The parameters of a <c>Bearer</c> challenge (RFC 6750 §3, RFC 9728 §5.1) in a <c>WWW-Authenticate</c> value.</summary>
-internal sealed record BearerChallenge(string? ResourceMetadata, string? Scope, string? Error)
+/// <param name="ResourceMetadata">The <c>resource_metadata</c> URL (RFC 9728 §5.1), as sent: not checked.</param>
+/// <param name="Scope">The <c>scope</c> the server asks for, space-separated.</param>
+/// <param name="Error">The <c>error</c> code, e.g. <c>invalid_token</c> or <c>insufficient_scope</c>.</param>
+public sealed record BearerChallenge(string? ResourceMetadata, string? Scope, string? Error)
 {
+    /// <summary>A challenge without parameters (no header, another scheme, or nothing readable).</summary>
     public static BearerChallenge Empty { get; } = new(null, null, null);
 
+    /// <summary>Whether the server refused the token for too narrow a scope (step-up authorization).</summary>
     public bool IsInsufficientScope => string.Equals(Error, "insufficient_scope", StringComparison.Ordinal);
 
     /// <summary>Reads the first Bearer challenge of a header value; anything unreadable yields no parameters rather than an error.</summary>

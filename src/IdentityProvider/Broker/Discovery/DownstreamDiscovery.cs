@@ -73,37 +73,6 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
             scope);
     }
 
-    /// <summary>The URLs of an issuer's metadata, in the spec's order: RFC 8414 path-inserted, OIDC path-inserted, OIDC appended.</summary>
-    public static IEnumerable<Uri> ServerMetadataUrls(Uri issuer)
-    {
-        var origin = issuer.GetLeftPart(UriPartial.Authority);
-        var path = issuer.AbsolutePath.TrimEnd('/');
-        if (path.Length == 0)
-        {
-            yield return new Uri($"{origin}/.well-known/oauth-authorization-server");
-            yield return new Uri($"{origin}/.well-known/openid-configuration");
-        }
-        else
-        {
-            yield return new Uri($"{origin}/.well-known/oauth-authorization-server{path}");
-            yield return new Uri($"{origin}/.well-known/openid-configuration{path}");
-            yield return new Uri($"{origin}{path}/.well-known/openid-configuration");
-        }
-    }
-
-    /// <summary>The well-known URLs of a server's protected-resource metadata: path-inserted first, then at the root.</summary>
-    public static IEnumerable<Uri> ResourceMetadataUrls(Uri serverUrl)
-    {
-        var origin = serverUrl.GetLeftPart(UriPartial.Authority);
-        var path = serverUrl.AbsolutePath.TrimEnd('/');
-        if (path.Length > 0)
-        {
-            yield return new Uri($"{origin}/.well-known/oauth-protected-resource{path}");
-        }
-
-        yield return new Uri($"{origin}/.well-known/oauth-protected-resource");
-    }
-
     private async Task<DownstreamResourceMetadata?> FetchResourceMetadataAsync(Uri serverUrl, BearerChallenge challenge, CancellationToken cancellationToken)
     {
         var candidates = new List<Uri>();
@@ -112,7 +81,7 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
             candidates.Add(namedUrl);
         }
 
-        candidates.AddRange(ResourceMetadataUrls(serverUrl));
+        candidates.AddRange(WellKnownMetadataUrls.ForResource(serverUrl));
         foreach (var url in candidates)
         {
             var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.DownstreamResourceMetadata, cancellationToken);
@@ -127,7 +96,7 @@ internal sealed class DownstreamDiscovery(BrokerHttp http)
 
     private async Task<DownstreamServerMetadata?> FetchServerMetadataAsync(Uri issuer, CancellationToken cancellationToken)
     {
-        foreach (var url in ServerMetadataUrls(issuer))
+        foreach (var url in WellKnownMetadataUrls.ForIssuer(issuer))
         {
             var metadata = await http.GetJsonOrNullAsync(url, BrokerJsonContext.Default.DownstreamServerMetadata, cancellationToken);
             if (metadata is not null)

@@ -5,6 +5,7 @@ using McpSubAgent.IdentityProvider.Broker.Discovery;
 using McpSubAgent.IdentityProvider.Broker.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.Authentication;
 
 namespace McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 
@@ -122,7 +123,7 @@ internal sealed class DownstreamClientRegistrar(
             Content = BrokerHttp.Json(body, BrokerJsonContext.Default.DynamicRegistrationRequest),
         };
         request.Headers.Accept.ParseAdd("application/json");
-        var (status, response) = await http.PostAsync(request, BrokerJsonContext.Default.DynamicRegistrationResponse, cancellationToken);
+        var (status, response) = await http.PostAsync(request, BrokerJsonContext.Default.DynamicClientRegistrationResponse, cancellationToken);
         if (status is not (HttpStatusCode.Created or HttpStatusCode.OK) || string.IsNullOrEmpty(response?.ClientId))
         {
             throw new DownstreamAuthorizationException(

@@ -1,6 +1,9 @@
 namespace McpSubAgent.IdentityProvider.Broker.DownstreamRegistration;
 
-/// <summary>An RFC 7591 registration request for our callback.</summary>
+/// <summary>
+/// An RFC 7591 registration request for our callback. Ours, not the MCP SDK's <c>DynamicClientRegistrationRequest</c>:
+/// that one is internal in ModelContextProtocol 2.3.1.
+/// </summary>
 internal sealed record DynamicRegistrationRequest(
     string ClientName,
     IReadOnlyList<string> RedirectUris,

@@ -6,9 +6,6 @@ namespace McpSubAgent.IdentityProvider.Broker.Links;
 /// <summary>Apps as the identity provider keeps them: OpenIddict applications, the verification URL in their properties.</summary>
 internal sealed class OpenIddictAppDirectory(IOpenIddictApplicationManager applications) : IAppDirectory
 {
-    /// <summary>The application property that holds an app's verification URL.</summary>
-    public const string VerificationUrlProperty = "mcpsubagent_verification_url";
-
     public async Task<Uri?> VerificationUrlAsync(string clientId, CancellationToken cancellationToken)
     {
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
@@ -18,7 +15,7 @@ internal sealed class OpenIddictAppDirectory(IOpenIddictApplicationManager appli
         }
 
         var properties = await applications.GetPropertiesAsync(application, cancellationToken);
-        return properties.TryGetValue(VerificationUrlProperty, out var value) && value.ValueKind == JsonValueKind.String
+        return properties.TryGetValue(AppProperties.VerificationUrl, out var value) && value.ValueKind == JsonValueKind.String
             && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var url) ? url : null;
     }
 

@@ -4,8 +4,9 @@ using System.Text;
 namespace McpSubAgent.IdentityProvider.Broker.Storage;
 
 /// <summary>Hashes for the broker's tables: the key of a (user, profile, server) connection, and the stored form of secrets looked up by value.</summary>
-internal static class ConnectionKey
+public static class ConnectionKey
 {
+    /// <summary>The key of <see cref="DownstreamConnection"/> rows: a hash of the user, the profile and the server's URL.</summary>
     public static string For(string userKey, string? profile, Uri serverUrl) =>
         Hash($"{userKey}\n{profile ?? ""}\n{serverUrl.AbsoluteUri}");
 

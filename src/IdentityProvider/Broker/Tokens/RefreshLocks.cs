@@ -4,8 +4,9 @@ namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 /// One refresh at a time per connection in this process: with rotating refresh tokens, two parallel refreshes would
 /// spend the same token twice and the second would fail. Replicas notice each other through the row's version.
 /// A connection's lock lives only while someone holds or waits for it, so the table does not grow with every user.
+/// Registered as a singleton by the broker.
 /// </summary>
-internal sealed class RefreshLocks
+public sealed class RefreshLocks
 {
     private readonly Dictionary<string, Entry> _locks = new(StringComparer.Ordinal);
 
@@ -21,6 +22,9 @@ internal sealed class RefreshLocks
         }
     }
 
+    /// <summary>Waits for the connection's lock; disposing the result releases it (once, however often disposed).</summary>
+    /// <param name="connectionKey">The connection (user and server) whose refresh token is about to be spent.</param>
+    /// <param name="cancellationToken">Stops waiting; a cancelled wait leaves nothing behind.</param>
     public async Task<IDisposable> AcquireAsync(string connectionKey, CancellationToken cancellationToken)
     {
         Entry entry;

@@ -1,6 +1,9 @@
 namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 
-/// <summary>A token endpoint's answer (RFC 6749 §5.1 and §5.2).</summary>
+/// <summary>
+/// A token endpoint's answer (RFC 6749 §5.1 and §5.2), success and error in one shape. Ours: the MCP SDK's
+/// <c>TokenResponse</c> is internal in ModelContextProtocol 2.3.1 and has no error fields.
+/// </summary>
 internal sealed record TokenEndpointResponse(
     string? AccessToken,
     string? TokenType,

@@ -2,12 +2,12 @@ using McpSubAgent.IdentityProvider.Broker.Discovery;
 
 namespace McpSubAgent.IdentityProvider.Tests.Broker;
 
-public sealed class DownstreamDiscoveryUrlTests
+public sealed class WellKnownMetadataUrlsTests
 {
     [Fact]
-    public void ServerMetadataUrls_IssuerWithoutPath_Rfc8414ThenOpenIdConnect()
+    public void ForIssuer_IssuerWithoutPath_Rfc8414ThenOpenIdConnect()
     {
-        var urls = DownstreamDiscovery.ServerMetadataUrls(new Uri("https://auth.example/"));
+        var urls = WellKnownMetadataUrls.ForIssuer(new Uri("https://auth.example/"));
 
         Assert.Equal(
             ["https://auth.example/.well-known/oauth-authorization-server", "https://auth.example/.well-known/openid-configuration"],
@@ -15,9 +15,9 @@ public sealed class DownstreamDiscoveryUrlTests
     }
 
     [Fact]
-    public void ServerMetadataUrls_IssuerWithPath_PathInsertedFormsFirstThenOpenIdConnectAppended()
+    public void ForIssuer_IssuerWithPath_PathInsertedFormsFirstThenOpenIdConnectAppended()
     {
-        var urls = DownstreamDiscovery.ServerMetadataUrls(new Uri("https://auth.example/tenants/one/"));
+        var urls = WellKnownMetadataUrls.ForIssuer(new Uri("https://auth.example/tenants/one/"));
 
         Assert.Equal(
             [
@@ -29,9 +29,9 @@ public sealed class DownstreamDiscoveryUrlTests
     }
 
     [Fact]
-    public void ResourceMetadataUrls_ServerWithPath_PathInsertedThenRoot()
+    public void ForResource_ServerWithPath_PathInsertedThenRoot()
     {
-        var urls = DownstreamDiscovery.ResourceMetadataUrls(new Uri("https://mcp.example/v1/mcp"));
+        var urls = WellKnownMetadataUrls.ForResource(new Uri("https://mcp.example/v1/mcp"));
 
         Assert.Equal(
             ["https://mcp.example/.well-known/oauth-protected-resource/v1/mcp", "https://mcp.example/.well-known/oauth-protected-resource"],
@@ -39,9 +39,9 @@ public sealed class DownstreamDiscoveryUrlTests
     }
 
     [Fact]
-    public void ResourceMetadataUrls_ServerAtTheRoot_RootOnly()
+    public void ForResource_ServerAtTheRoot_RootOnly()
     {
-        var urls = DownstreamDiscovery.ResourceMetadataUrls(new Uri("https://mcp.example:8443/"));
+        var urls = WellKnownMetadataUrls.ForResource(new Uri("https://mcp.example:8443/"));
 
         Assert.Equal(["https://mcp.example:8443/.well-known/oauth-protected-resource"], urls.Select(u => u.AbsoluteUri));
     }
