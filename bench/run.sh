@@ -25,7 +25,7 @@ warmup="${WARMUP:-10}"
 port="${PORT:-5391}"
 baseline_port="${BASELINE_PORT:-5392}"
 bare_sdk_port="${BARE_SDK_PORT:-5393}"
-scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz baresdk-tools-list baresdk-tools-call mcp-tools-list mcp-tools-call healthz readyz v1-usage start-agent-task}"
+scenarios="${SCENARIOS:-baseline-tools-list baseline-healthz baresdk-tools-list baresdk-tools-call mcp-tools-list mcp-tools-call mcp-tools-call-noquery healthz readyz v1-usage start-agent-task}"
 out="${OUT:-$here/out}"
 
 for tool in wrk taskset curl jq dotnet; do
@@ -95,6 +95,9 @@ pids+=("$bare_sdk_pid")
 wait_for "http://127.0.0.1:$bare_sdk_port/healthz"
 call_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_agent_tasks","arguments":{"limit":1}}}'
 start_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"start_agent_task","arguments":{"prompt":"Say hi.","store":false}}}'
+# The same tool answering at once, before any query: limit 0 is refused by the tool itself (an isError result). The
+# difference to mcp-tools-call is the tool's own work (its query); this one is the cost of a tools/call around a tool.
+noquery_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_agent_tasks","arguments":{"limit":0}}}'
 
 # scenario -> "pid|method|url|body|token|seconds"
 spec() {
@@ -105,6 +108,7 @@ spec() {
     baresdk-tools-call) echo "$bare_sdk_pid|POST|http://127.0.0.1:$bare_sdk_port/mcp|$call_body||$duration" ;;
     mcp-tools-list) echo "$server_pid|POST|http://127.0.0.1:$port/mcp|$list_body|$token|$duration" ;;
     mcp-tools-call) echo "$server_pid|POST|http://127.0.0.1:$port/mcp|$call_body|$token|$duration" ;;
+    mcp-tools-call-noquery) echo "$server_pid|POST|http://127.0.0.1:$port/mcp|$noquery_body|$token|$duration" ;;
     healthz) echo "$server_pid|GET|http://127.0.0.1:$port/healthz|||$duration" ;;
     readyz) echo "$server_pid|GET|http://127.0.0.1:$port/healthz/ready|||$duration" ;;
     v1-usage) echo "$server_pid|GET|http://127.0.0.1:$port/v1/usage||$token|$duration" ;;

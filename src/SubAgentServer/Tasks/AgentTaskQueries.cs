@@ -30,4 +30,19 @@ internal sealed class AgentTaskQueries
                     || t.Status == AgentTaskStatus.InputRequired))
             .Take(limit)
             .Count());
+
+    /// <summary>The claimable tasks on SQLite, oldest first, without locks (the claim's transaction holds the one write lock).</summary>
+    public Func<AppDbContext, DateTimeOffset, DateTimeOffset, List<string>, int, IAsyncEnumerable<AgentTaskClaimSql.Candidate>> SqliteCandidates { get; } = EF.CompileAsyncQuery(
+        (AppDbContext db, DateTimeOffset now, DateTimeOffset authDue, List<string> fullOwners, int take) => db.AgentTasks.AsNoTracking()
+            .Where(t => t.Status == AgentTaskStatus.Queued
+                || (t.Status == AgentTaskStatus.Working && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
+                || (t.Status == AgentTaskStatus.AuthRequired && t.UpdatedAt <= authDue))
+            .Where(t => !fullOwners.Contains(t.OwnerKey))
+            .OrderBy(t => t.CreatedAt)
+            .Select(t => new AgentTaskClaimSql.Candidate { Id = t.Id, OwnerKey = t.OwnerKey })
+            .Take(take));
+
+    /// <summary>The tasks with the given ids (a claim's, once updated).</summary>
+    public Func<AppDbContext, List<string>, IAsyncEnumerable<AgentTask>> WithIds { get; } = EF.CompileAsyncQuery(
+        (AppDbContext db, List<string> ids) => db.AgentTasks.AsNoTracking().Where(t => ids.Contains(t.Id)));
 }
