@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpSubAgent.Completions.UrlContext;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -35,7 +36,7 @@ public static class ChatCompletionRequestParser
     public static bool MayUseMcp(JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => McpServerSpec.IsToolEntry(t) || IsMcpSearchTool(t)))
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => McpServerSpec.IsToolEntry(t) || IsMcpSearchTool(t) || UrlContextSpec.IsToolEntry(t)))
         {
             return true;
         }
@@ -99,6 +100,7 @@ public static class ChatCompletionRequestParser
         var servers = new List<McpServerSpec>();
         var callerTools = new JsonArray();
         var mcpSearch = false;
+        UrlContextSpec? urlContext = null;
         if (body["tools"] is JsonNode toolsNode)
         {
             if (toolsNode is not JsonArray tools)
@@ -111,6 +113,12 @@ public static class ChatCompletionRequestParser
                 if (tools[i] is JsonObject searchTool && IsMcpSearchTool(searchTool))
                 {
                     mcpSearch = true;
+                }
+                else if (tools[i] is JsonObject urlTool && UrlContextSpec.IsToolEntry(urlTool))
+                {
+                    urlContext = urlContext is null
+                        ? UrlContextSpec.FromToolEntry(urlTool, $"tools[{i}]")
+                        : throw new InvalidRequestException("'tools' names the url_context tool twice.", $"tools[{i}]");
                 }
                 else if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
                 {
@@ -144,6 +152,7 @@ public static class ChatCompletionRequestParser
             WaitForLogin = waitForLogin,
             WaitForApproval = waitForApproval,
             McpSearch = mcpSearch,
+            UrlContext = urlContext,
         }.WithFrontMatter(out var hasFrontMatter);
         return new ChatCompletionRequest(run, stream, includeUsage, user, hasFrontMatter);
     }
