@@ -67,9 +67,14 @@ internal static class ResponsesRequestParser
                         tools.Add(tool.DeepClone());
                         hasFunctions = true;
                         break;
+                    case "url_context":
+                        // Read by the engine from the chat body, as on /v1/chat/completions.
+                        chatTools.Add(tool.DeepClone());
+                        tools.Add(tool.DeepClone());
+                        break;
                     case var other:
                         throw new InvalidRequestException(
-                            $"The tool type '{other}' is not supported here: use 'mcp' (remote MCP servers) or 'function'.", $"{at}.type")
+                            $"The tool type '{other}' is not supported here: use 'mcp' (remote MCP servers), 'function' or 'url_context'.", $"{at}.type")
                         {
                             Code = "unsupported_value",
                         };
