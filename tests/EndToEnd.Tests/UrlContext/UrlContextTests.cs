@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using McpSubAgent.Cli;
+using McpSubAgent.EndToEnd.Tests.Cli;
 using McpSubAgent.EndToEnd.Tests.OpenAIApi;
 using McpSubAgent.Testing.Llm;
 using McpSubAgent.Testing.Web;
@@ -298,6 +300,24 @@ public sealed class UrlContextTests
         Assert.True(response.IsSuccessStatusCode, body.ToJsonString());
         Assert.Contains("Opening hours: 9 to 5.", LastUserText(h.Llm.Requests[0]), StringComparison.Ordinal);
         Assert.Equal("completed", (string?)body["status"]);
+    }
+
+    [Fact]
+    public async Task CliRun_UrlsInFrontMatter_ThePageReachesTheModel()
+    {
+        await using var site = await TestWebSite.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await OpenAIApiHarness.StartAsync(LoopbackAllowed);
+        await h.Host.CreateUserAsync("cli-reader@example.com", OpenAIApiHarness.Password);
+        using var cli = new CliSession(h.Host, "cli-reader@example.com", OpenAIApiHarness.Password);
+        Assert.Equal(ExitCodes.Success, (await cli.LoginAsync()).ExitCode);
+        var page = site.Add("/notes.md", "text/markdown", "Meeting at noon.");
+        h.Llm.Enqueue(LlmReply.Text("At noon."));
+
+        var result = await cli.RunAsync("run", cli.Prompt($"---\nurls: all\n---\nWhen is the meeting? {page}"));
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Contains("🔧 url_context (1 of 1 URL read)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Meeting at noon.", LastUserText(h.Llm.Requests[0]), StringComparison.Ordinal);
     }
 
     internal static JsonObject UrlTool(int? maxUrls = null, int? maxContextLength = null)
