@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Events;
+using McpSubAgent.Completions.Rendering;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Usage;
 using McpSubAgent.Completions.UrlContext;
@@ -22,7 +23,7 @@ public sealed partial class McpCompletionsEngine
         var waitForLogin = context.WaitForLogin ?? request.WaitForLogin;
         if (result is { LoginLinks.Count: > 0 } && waitForLogin > TimeSpan.Zero)
         {
-            yield return new ContentDelta(UrlContextMarkdown.WaitingForLogin(result.LoginLinks, waitForLogin.Value), FromModel: false);
+            yield return new ContentDelta(MarkdownRenderer.WaitingForLogin(result.LoginLinks, waitForLogin.Value, forPages: true), FromModel: false);
             yield return new LoginPending(result.LoginLinks, waitForLogin.Value);
             if (await _urlContext.WaitForLoginsAsync(result.LoginLinks, context.UserKey, profile, waitForLogin.Value, cancellationToken).ConfigureAwait(false))
             {
@@ -33,7 +34,7 @@ public sealed partial class McpCompletionsEngine
         if (result is { LoginLinks.Count: > 0 })
         {
             step.LoginRequired = true;
-            yield return new ContentDelta(UrlContextMarkdown.LoginRequired(result.LoginLinks), FromModel: false);
+            yield return new ContentDelta(MarkdownRenderer.PagesLoginRequired(result.LoginLinks), FromModel: false);
             yield return new LoginRequired(result.LoginLinks);
             yield return new CompletionFinished("stop", RunOutcome.LoginRequired, TokenUsage.Zero, result.LoginLinks);
             yield break;

@@ -1,5 +1,10 @@
 using System.Net;
-using System.Text.Json;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.EndToEnd.Tests.Broker;
 using McpSubAgent.Testing.Llm;
 using Microsoft.AspNetCore.Authentication;
@@ -16,7 +21,7 @@ namespace McpSubAgent.EndToEnd.Tests.UrlContext;
 /// resource <c>/mcp</c> that answers 401 with RFC 9728 metadata unless the request carries one of its access tokens.
 /// The main server's broker logs the person in to it exactly as to an MCP server.
 /// </summary>
-public sealed class UrlContextLoginTests
+public sealed partial class UrlContextLoginTests
 {
     [Fact]
     public async Task RunAgent_LoginGatedPage_FirstRunGivesALink_AfterTheLoginTheNextRunReadsItWithTheToken()
@@ -56,6 +61,65 @@ public sealed class UrlContextLoginTests
         Assert.DoesNotContain("---", sent, StringComparison.Ordinal);
         Assert.Contains("🔧 url_context (1 of 1 URL read)", BrokerHarness.Text(second), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChatCompletionStream_WaitForLogin_ShowsTheLinkAndReadsThePageOnceThePersonLoggedIn()
+    {
+        var handbook = new ProtectedHandbook();
+        await using var h = await BrokerHarness.StartAsync(
+            mainSettings: new Dictionary<string, string?> { ["Completions:UrlContext:AllowedPrivateNetworks:0"] = "127.0.0.0/8" },
+            downstreamServices: s => s.AddSingleton<IStartupFilter>(handbook));
+        h.Llm.Responder = null;
+        h.Llm.Enqueue(LlmReply.Text("30 days."));
+        var user = await h.AddUserAsync("waiter");
+        using var oauth = new OAuthTestClient(h.Main);
+        var (_, tokens) = await oauth.LogInAsync(user.MainEmail, BrokerHarness.Password);
+        var page = new Uri(h.Downstream.BaseUrl, ProtectedHandbook.Path);
+        var body = new JsonObject
+        {
+            ["stream"] = true,
+            ["mcp_wait_for_login"] = 120,
+            ["tools"] = new JsonArray(new JsonObject { ["type"] = "url_context" }),
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = $"How many holidays does {page} give?" }),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (string)tokens["access_token"]!);
+        using var http = h.Main.CreateHttpClient();
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The link comes first; the person logs in while the stream waits; the page is then read and the model answers.
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        var received = new StringBuilder();
+        Uri? link = null;
+        while (link is null && await reader.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
+        {
+            received.AppendLine(line);
+            if (LoginLink().Match(received.ToString()) is { Success: true } match)
+            {
+                link = new Uri(match.Value);
+            }
+        }
+
+        Assert.NotNull(link);
+        Assert.Equal(0, h.Llm.RequestCount);
+        var (status, _) = await h.LogInThroughLinkAsync(link, user);
+        Assert.Equal(HttpStatusCode.OK, status);
+        received.Append(await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+
+        var content = string.Concat(received.ToString().Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(l => (string?)JsonNode.Parse(l["data: ".Length..])!["choices"]?[0]?["delta"]?["content"]));
+        Assert.Contains("Login Required to Read Pages", content, StringComparison.Ordinal);
+        Assert.Contains("Waiting up to 2 minutes", content, StringComparison.Ordinal);
+        Assert.Contains("🔧 url_context (1 of 1 URL read)", content, StringComparison.Ordinal);
+        Assert.EndsWith("30 days.", content, StringComparison.Ordinal);
+        Assert.Equal(1, handbook.Served);
+        Assert.Contains("Holidays: 30 days a year.", UrlContextTests.LastUserText(h.Llm.Requests[0]), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/connections/login/[A-Za-z0-9_-]{43}")]
+    private static partial Regex LoginLink();
 
     /// <summary>
     /// The handbook page: a plain HTTP resource that accepts the downstream IdP's access tokens for its resource
