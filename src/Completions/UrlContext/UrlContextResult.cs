@@ -75,11 +75,16 @@ internal sealed class UrlContextResult
             // A page cannot close its own block and speak outside it.
             var text = read[i].Text!.Replace("</page", "< /page", StringComparison.OrdinalIgnoreCase)
                 .Replace("</url_context", "< /url_context", StringComparison.OrdinalIgnoreCase);
+            var full = read[i].FullLength ?? text.Length;
             if (text.Length > share)
             {
-                _cutNotes[read[i].Url] = string.Create(CultureInfo.InvariantCulture,
-                    $"cut to {share} of {text.Length} characters to fit max_context_length.");
                 text = text[..share];
+            }
+
+            if (text.Length < full)
+            {
+                _cutNotes[read[i].Url] = string.Create(CultureInfo.InvariantCulture,
+                    $"cut to {text.Length} of {full} characters to fit max_context_length.");
             }
 
             _given[read[i].Url] = text;

@@ -161,17 +161,17 @@ internal sealed partial class UrlFetcher(
             var (pdfTitle, pdfText) = PdfToText.Convert(bytes, maxCharacters);
             return pdfText is null
                 ? FetchedUrl.Failed(url, "not read: the PDF could not be read.", mediaType)
-                : new FetchedUrl(url, UrlReadStatus.Read, mediaType, pdfTitle, pdfText, pdfText.Length == 0 ? "the PDF has no text (scanned pages, perhaps)." : null);
+                : FetchedUrl.Read(url, mediaType, pdfTitle, pdfText, pdfText.Length == 0 ? "the PDF has no text (scanned pages, perhaps)." : null, maxCharacters);
         }
 
         var text = Decode(bytes, response.Content.Headers.ContentType?.CharSet);
         if (kind == PageKind.Html)
         {
             var (title, markdown) = HtmlToMarkdown.Convert(text, final);
-            return new FetchedUrl(url, UrlReadStatus.Read, mediaType, title, markdown, note);
+            return FetchedUrl.Read(url, mediaType, title, markdown, note, maxCharacters);
         }
 
-        return new FetchedUrl(url, UrlReadStatus.Read, mediaType, null, text, note);
+        return FetchedUrl.Read(url, mediaType, null, text, note, maxCharacters);
     }
 
     /// <summary>
