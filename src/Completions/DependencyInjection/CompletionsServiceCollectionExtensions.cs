@@ -9,6 +9,7 @@ using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Search;
 using McpSubAgent.Completions.Transport;
 using McpSubAgent.Completions.Upstream;
+using McpSubAgent.Completions.UrlContext;
 using McpSubAgent.Completions.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -61,6 +62,7 @@ public static class CompletionsServiceCollectionExtensions
         services.TryAddSingleton<McpToolResolver>();
         services.AddHttpClient(McpRegistryClient.HttpClientName);
         services.TryAddSingleton<McpRegistryClient>();
+        services.AddUrlContext();
         services.TryAddSingleton<McpToolExecutor>();
         services.TryAddSingleton<UpstreamRetryPipeline>();
         services.TryAddSingleton<IUserRunLimiter, UserRunLimiter>();
@@ -76,7 +78,8 @@ public static class CompletionsServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<McpCompletionsEngine>>(),
             sp.GetRequiredService<CompletionsMetrics>(),
-            sp.GetRequiredService<McpRegistryClient>()));
+            sp.GetRequiredService<McpRegistryClient>(),
+            sp.GetRequiredService<UrlContextReader>()));
         services.TryAddSingleton(sp => new McpServerProbe(
             sp.GetRequiredService<McpToolResolver>(),
             sp.GetRequiredService<IHttpClientFactory>(),

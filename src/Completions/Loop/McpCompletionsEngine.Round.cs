@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Events;
@@ -134,6 +135,20 @@ public sealed partial class McpCompletionsEngine
         }
 
         result.RanMessages = approvedMessages;
+    }
+
+    /// <summary>Some providers send empty or repeated tool call ids; results are matched by id, so each call needs its own.</summary>
+    private static void EnsureUniqueCallIds(IReadOnlyList<ToolCallBuilder> calls, int round)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (string.IsNullOrEmpty(calls[i].Id) || !seen.Add(calls[i].Id))
+            {
+                calls[i].Id = $"call_r{round}_{i}_{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+                seen.Add(calls[i].Id);
+            }
+        }
     }
 
     /// <summary>What became of a held round: its approvals, and its messages when the decisions came in time and it ran.</summary>

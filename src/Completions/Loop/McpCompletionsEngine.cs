@@ -14,6 +14,7 @@ using McpSubAgent.Completions.Requests;
 using McpSubAgent.Completions.Search;
 using McpSubAgent.Completions.Upstream;
 using McpSubAgent.Completions.Usage;
+using McpSubAgent.Completions.UrlContext;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,7 @@ public sealed partial class McpCompletionsEngine
     private readonly IUserRunLimiter _limiter;
     private readonly IMcpApprovalStore _approvals;
     private readonly McpRegistryClient _registry;
+    private readonly UrlContextReader _urlContext;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -49,9 +51,11 @@ public sealed partial class McpCompletionsEngine
         TimeProvider timeProvider,
         ILogger<McpCompletionsEngine> logger,
         CompletionsMetrics metrics,
-        McpRegistryClient registry)
+        McpRegistryClient registry,
+        UrlContextReader urlContext)
     {
         _registry = registry;
+        _urlContext = urlContext;
         _limiter = limiter;
         _approvals = approvals;
         _metrics = metrics;
@@ -164,8 +168,21 @@ public sealed partial class McpCompletionsEngine
                 yield break;
             }
 
+            var urlContext = new UrlContextStep();
+            await foreach (var e in ReadUrlContextAsync(request, context, profile, urlContext, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            if (urlContext.LoginRequired)
+            {
+                outcome = RunOutcome.LoginRequired;
+                yield break;
+            }
+
             var toolsByName = resolved.Tools.ToDictionary(t => t.FunctionName, StringComparer.Ordinal);
             var messages = (JsonArray)request.Messages.DeepClone();
+            AddUrlContext(messages, urlContext);
 
             using var search = StartSearch(request, context.UserKey, profile, toolsByName);
             var restored = await RestoreSearchAsync(search, messages, context.UserKey, toolsByName, cancellationToken).ConfigureAwait(false);
@@ -177,6 +194,11 @@ public sealed partial class McpCompletionsEngine
             if (request.HasMcpServers)
             {
                 yield return ToolsListed(request.McpServers, resolved);
+            }
+
+            foreach (var e in UrlContextShown(urlContext, markdown))
+            {
+                yield return e;
             }
 
             var offeredTools = new JsonArray([
@@ -338,20 +360,6 @@ public sealed partial class McpCompletionsEngine
     };
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
-
-    /// <summary>Some providers send empty or repeated tool call ids; results are matched by id, so each call needs its own.</summary>
-    private static void EnsureUniqueCallIds(IReadOnlyList<ToolCallBuilder> calls, int round)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < calls.Count; i++)
-        {
-            if (string.IsNullOrEmpty(calls[i].Id) || !seen.Add(calls[i].Id))
-            {
-                calls[i].Id = $"call_r{round}_{i}_{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
-                seen.Add(calls[i].Id);
-            }
-        }
-    }
 
     private async Task ReportAsync(CompletionRunReport report)
     {

@@ -76,16 +76,21 @@ public static partial class MarkdownRenderer
     public static string LoginRequired(IReadOnlyList<McpLoginLink> links) =>
         LoginLinks(links) + "\n\nAfter authentication, retry your request.";
 
-    internal static string WaitingForLogin(IReadOnlyList<McpLoginLink> links, TimeSpan timeout)
+    /// <summary>The login links of sites whose pages the person's message names (URL context); the model was not called.</summary>
+    internal static string PagesLoginRequired(IReadOnlyList<McpLoginLink> links) =>
+        LoginLinks(links, forPages: true) + "\n\nAfter authentication, retry your request.";
+
+    internal static string WaitingForLogin(IReadOnlyList<McpLoginLink> links, TimeSpan timeout, bool forPages = false)
     {
         var minutes = Math.Max(1, (int)Math.Ceiling(timeout.TotalMinutes));
-        return LoginLinks(links) +
+        return LoginLinks(links, forPages) +
                $"\n\n_Waiting up to {minutes} minute{(minutes == 1 ? "" : "s")} for the login; the answer follows once it is done._\n\n";
     }
 
-    private static string LoginLinks(IReadOnlyList<McpLoginLink> links) =>
-        "# MCP Server Authentication Required\n\n" +
-        "To use the requested MCP tools, you need to authenticate with the following servers:\n\n" +
+    private static string LoginLinks(IReadOnlyList<McpLoginLink> links, bool forPages = false) =>
+        (forPages
+            ? "# Login Required to Read Pages\n\nTo read the pages of your message, you need to log in to these sites:\n\n"
+            : "# MCP Server Authentication Required\n\nTo use the requested MCP tools, you need to authenticate with the following servers:\n\n") +
         string.Join("\n", links.Select(l => $"- [Authorize {Html(l.ServerUrl.Authority)}](<{l.Url.AbsoluteUri}>)"));
 
     /// <summary>A call that was under way when its run stopped and was not made again.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.UrlContext;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -36,7 +37,7 @@ public static class ChatCompletionRequestParser
     public static bool MayUseMcp(JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => McpServerSpec.IsToolEntry(t) || IsMcpSearchTool(t)))
+        if (body["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(t => McpServerSpec.IsToolEntry(t) || IsMcpSearchTool(t) || UrlContextSpec.IsToolEntry(t)))
         {
             return true;
         }
@@ -76,6 +77,7 @@ public static class ChatCompletionRequestParser
         var callerTools = new JsonArray();
         var mcpSearch = false;
         var mcpSearchApproval = McpApprovalPolicy.NeverRequired;
+        UrlContextSpec? urlContext = null;
         if (body["tools"] is JsonNode toolsNode)
         {
             if (toolsNode is not JsonArray tools)
@@ -89,6 +91,12 @@ public static class ChatCompletionRequestParser
                 {
                     mcpSearch = true;
                     mcpSearchApproval = McpApprovalPolicy.Parse(searchTool["require_approval"], $"tools[{i}].require_approval");
+                }
+                else if (tools[i] is JsonObject urlTool && UrlContextSpec.IsToolEntry(urlTool))
+                {
+                    urlContext = urlContext is null
+                        ? UrlContextSpec.FromToolEntry(urlTool, $"tools[{i}]")
+                        : throw new InvalidRequestException("'tools' names the url_context tool twice.", $"tools[{i}]");
                 }
                 else if (tools[i] is JsonObject tool && McpServerSpec.IsToolEntry(tool))
                 {
@@ -123,6 +131,7 @@ public static class ChatCompletionRequestParser
             WaitForApproval = engineFields.WaitForApproval,
             McpSearch = mcpSearch,
             McpSearchRequireApproval = mcpSearchApproval,
+            UrlContext = urlContext,
         }.WithFrontMatter(out var hasFrontMatter);
         return new ChatCompletionRequest(run, stream, includeUsage, user, hasFrontMatter);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.UrlContext;
 
 namespace McpSubAgent.Completions.Requests;
 
@@ -63,12 +64,18 @@ public sealed record CompletionRunRequest
     /// </summary>
     public McpApprovalPolicy McpSearchRequireApproval { get; init; } = McpApprovalPolicy.NeverRequired;
 
+    /// <summary>
+    /// Whether, and how, the URLs of the last user message are fetched and given to the model as context
+    /// (<c>{type: "url_context"}</c> in <c>tools</c>, or <c>urls: all | at | off</c> in front matter); null is off.
+    /// </summary>
+    public UrlContextSpec? UrlContext { get; init; }
+
     /// <summary>Whether the request names any MCP server.</summary>
     public bool HasMcpServers => McpServers.Count > 0;
 
     /// <summary>
     /// This request with the front matter of its first system or user message applied: a leading <c>---</c> YAML block
-    /// naming MCP servers (<c>mcp:</c>), a <c>profile:</c>, <c>require_approval:</c> or <c>mcp_search:</c> is removed
+    /// naming MCP servers (<c>mcp:</c>), a <c>profile:</c>, <c>require_approval:</c>, <c>mcp_search:</c> or <c>urls:</c> is removed
     /// from (a copy of) the conversation, and its servers are added after the request's own. The request itself when
     /// the conversation has no such block.
     /// </summary>
@@ -104,6 +111,7 @@ public sealed record CompletionRunRequest
             Profile = frontMatter.Profile ?? Profile,
             McpSearch = McpSearch || frontMatter.McpSearch,
             McpSearchRequireApproval = frontMatter.McpSearch && !McpSearch ? frontMatter.RequireApproval : McpSearchRequireApproval,
+            UrlContext = frontMatter.Urls is { } urls ? (UrlContext ?? new UrlContextSpec(urls)) with { Mode = urls } : UrlContext,
         };
     }
 
@@ -140,6 +148,7 @@ public sealed record CompletionRunRequest
 
         CheckWait(WaitForLogin, "mcp_wait_for_login");
         CheckWait(WaitForApproval, "mcp_wait_for_approval");
+        UrlContext?.Validate();
     }
 
     /// <summary>The chat-completions body of one upstream call: <see cref="UpstreamFields"/> with the engine's own fields.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
+using McpSubAgent.Completions.UrlContext;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -15,6 +16,9 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
 {
     /// <summary><c>mcp_search: true</c>: the model may search the MCP registry and add servers.</summary>
     public bool McpSearch { get; init; }
+
+    /// <summary><c>urls: all | at | off</c>: which URLs of the last user message are read for the model; null when not given.</summary>
+    public UrlContextMode? Urls { get; init; }
 
     private static readonly IDeserializer Yaml = new DeserializerBuilder().Build();
 
@@ -52,7 +56,7 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
             return null; // Not YAML: a markdown rule followed by text, say.
         }
 
-        if (document is not Dictionary<object, object> map || !(map.ContainsKey("mcp") || map.ContainsKey("profile") || map.ContainsKey("mcp_search")))
+        if (document is not Dictionary<object, object> map || !(map.ContainsKey("mcp") || map.ContainsKey("profile") || map.ContainsKey("mcp_search") || map.ContainsKey("urls")))
         {
             return null;
         }
@@ -73,8 +77,12 @@ internal sealed record FrontMatter(IReadOnlyList<string> ServerUrls, string? Pro
             "false" => false,
             _ => throw new InvalidRequestException("Front matter 'mcp_search' must be true or false.", "messages"),
         };
+        UrlContextMode? pageUrls = map.TryGetValue("urls", out var urlsValue) && urlsValue is not null
+            ? UrlContextSpec.ParseMode(urlsValue as string)
+                ?? throw new InvalidRequestException("Front matter 'urls' must be all, at or off.", "messages")
+            : null;
         write(rest);
-        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), policy) { McpSearch = search };
+        return new FrontMatter(urls, string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), policy) { McpSearch = search, Urls = pageUrls };
     }
 
     private static List<string> ReadUrls(object? value) => value switch

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Mcp;
 using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.UrlContext;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
 
@@ -40,6 +41,7 @@ internal static class ResponsesRequestParser
         var tools = new JsonArray();
         var mayHold = false;
         var hasFunctions = false;
+        UrlContextSpec? urlContext = null;
         if (body["tools"] is { } toolsNode)
         {
             if (toolsNode is not JsonArray list)
@@ -70,9 +72,15 @@ internal static class ResponsesRequestParser
                         tools.Add(tool.DeepClone());
                         hasFunctions = true;
                         break;
+                    case "url_context":
+                        urlContext = urlContext is null
+                            ? UrlContextSpec.FromToolEntry(tool, at)
+                            : throw new InvalidRequestException("'tools' names the url_context tool twice.", at);
+                        tools.Add(tool.DeepClone());
+                        break;
                     case var other:
                         throw new InvalidRequestException(
-                            $"The tool type '{other}' is not supported here: use 'mcp' (remote MCP servers) or 'function'.", $"{at}.type")
+                            $"The tool type '{other}' is not supported here: use 'mcp' (remote MCP servers), 'function' or 'url_context'.", $"{at}.type")
                         {
                             Code = "unsupported_value",
                         };
@@ -131,7 +139,7 @@ internal static class ResponsesRequestParser
         // The engine's own fields (max_rounds, mcp_wait_for_login, ...) are taken as on /v1/chat/completions; tool calls
         // are items here, not markdown blocks in the text.
         var run = ChatCompletionRequestParser.WithEngineFields(
-            new CompletionRunRequest { Messages = [], McpServers = servers, CallerTools = functions, Model = model, UpstreamFields = chat }, chat)
+            new CompletionRunRequest { Messages = [], McpServers = servers, CallerTools = functions, Model = model, UpstreamFields = chat, UrlContext = urlContext }, chat)
             with { OutputMode = McpOutputMode.Text };
         return new ResponsesRequest
         {

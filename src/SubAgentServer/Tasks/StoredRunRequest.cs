@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using McpSubAgent.Completions.Approvals;
 using McpSubAgent.Completions.Requests;
+using McpSubAgent.Completions.UrlContext;
 
 namespace McpSubAgent.SubAgentServer.Tasks;
 
@@ -46,6 +47,20 @@ internal sealed record StoredRunRequest
     [JsonPropertyName("mcp_search")]
     public bool McpSearch { get; init; }
 
+    /// <summary>The approval policy of servers the model adds, in <c>require_approval</c>'s shapes; null is "never".</summary>
+    [JsonPropertyName("mcp_search_require_approval")]
+    public JsonNode? McpSearchRequireApproval { get; init; }
+
+    /// <summary><c>all</c>, <c>at</c> or <c>off</c>; null when the request reads no URLs.</summary>
+    [JsonPropertyName("url_context_mode")]
+    public string? UrlContextMode { get; init; }
+
+    [JsonPropertyName("url_context_max_urls")]
+    public int? UrlContextMaxUrls { get; init; }
+
+    [JsonPropertyName("url_context_max_context_length")]
+    public int? UrlContextMaxContextLength { get; init; }
+
     public static StoredRunRequest From(CompletionRunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -62,6 +77,10 @@ internal sealed record StoredRunRequest
             WaitForLoginSeconds = request.WaitForLogin?.TotalSeconds,
             WaitForApprovalSeconds = request.WaitForApproval?.TotalSeconds,
             McpSearch = request.McpSearch,
+            McpSearchRequireApproval = request.McpSearchRequireApproval.IsNever ? null : request.McpSearchRequireApproval.ToJson(),
+            UrlContextMode = request.UrlContext?.Mode.ToString().ToLowerInvariant(),
+            UrlContextMaxUrls = request.UrlContext?.MaxUrls,
+            UrlContextMaxContextLength = request.UrlContext?.MaxContextLength,
         };
     }
 
@@ -80,5 +99,9 @@ internal sealed record StoredRunRequest
         WaitForLogin = WaitForLoginSeconds is { } login ? TimeSpan.FromSeconds(login) : null,
         WaitForApproval = WaitForApprovalSeconds is { } approval ? TimeSpan.FromSeconds(approval) : null,
         McpSearch = McpSearch,
+        McpSearchRequireApproval = McpApprovalPolicy.Parse(McpSearchRequireApproval?.DeepClone(), "mcp_search_require_approval"),
+        UrlContext = UrlContextMode is { } mode && Enum.TryParse<UrlContextMode>(mode, ignoreCase: true, out var parsed)
+            ? new UrlContextSpec(parsed, UrlContextMaxUrls, UrlContextMaxContextLength)
+            : null,
     };
 }

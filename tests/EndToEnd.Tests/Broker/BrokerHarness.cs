@@ -43,12 +43,14 @@ internal sealed class BrokerHarness : IAsyncDisposable
     /// <param name="mainSettingsFor">More settings of the main server that depend on the running downstream.</param>
     /// <param name="mainDatabase">The main server's database (a SQLite file of its own when none is given).</param>
     /// <param name="mainServices">Replaces services of the main server (a clock, for example).</param>
+    /// <param name="downstreamServices">Adds or replaces services of the downstream server (more endpoints, for example).</param>
     public static async Task<BrokerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? mainSettings = null,
         IReadOnlyDictionary<string, string?>? downstreamSettings = null,
         Func<SubAgentHost, Task<Dictionary<string, string?>>>? mainSettingsFor = null,
         TestDatabase? mainDatabase = null,
-        Action<IServiceCollection>? mainServices = null)
+        Action<IServiceCollection>? mainServices = null,
+        Action<IServiceCollection>? downstreamServices = null)
     {
         var llm = await ScriptedLlmServer.StartAsync(TestContext.Current.CancellationToken);
         llm.Responder = CallTheDownstreamToolOnce;
@@ -56,7 +58,7 @@ internal sealed class BrokerHarness : IAsyncDisposable
         {
             // Our broker's client id is its metadata document on loopback http.
             ["IdentityProvider:Registration:AllowLoopbackMetadataDocuments"] = "true",
-        }, downstreamSettings));
+        }, downstreamSettings), services: downstreamServices);
         var settings = Merge(new()
         {
             ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
