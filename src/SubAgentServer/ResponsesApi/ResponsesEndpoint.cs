@@ -294,6 +294,9 @@ internal static class ResponsesEndpoint
             { HasFunctionTools: true } => "A background response cannot return calls of your own functions: leave out 'function' tools, or drop 'background'.",
             { MayHoldForApproval: true } =>
                 "A background response cannot hold MCP calls for approval: give each MCP tool 'require_approval': \"never\", or drop 'background'.",
+            _ when run.McpServers.Any(s => s.Headers.Count > 0) =>
+                "A background response would have to store the MCP tools' 'authorization' and 'headers' until it runs, and those are never stored: "
+                + "leave them out (the person's login through us is used), or drop 'background'.",
             _ when userKey.Length > AgentTask.OwnerKeyMaxLength => "The user key is too long for background responses; use a shorter 'user'.",
             _ => null,
         };

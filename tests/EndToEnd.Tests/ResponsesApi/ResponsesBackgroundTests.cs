@@ -104,8 +104,16 @@ public sealed class ResponsesBackgroundTests
 
         Assert.Equal("background", (string?)(await OpenAIApiHarness.AssertErrorAsync(response, HttpStatusCode.BadRequest))["param"]);
 
-        // A field the task would refuse is refused at once.
+        // Credentials given for the request alone would have to be stored in the task: refused, nothing stored.
         body["tools"]![0]!["require_approval"] = "never";
+        body["tools"]![0]!["authorization"] = "secret-token";
+        using var withToken = await h.PostAsync(token, body, "v1/responses");
+        var refused = await OpenAIApiHarness.AssertErrorAsync(withToken, HttpStatusCode.BadRequest);
+        Assert.Equal("background", (string?)refused["param"]);
+        Assert.DoesNotContain("secret-token", refused.ToJsonString(), StringComparison.Ordinal);
+        body["tools"]![0]!.AsObject().Remove("authorization");
+
+        // A field the task would refuse is refused at once.
         body["max_rounds"] = 0;
         using var badRounds = await h.PostAsync(token, body, "v1/responses");
         Assert.Equal("max_rounds", (string?)(await OpenAIApiHarness.AssertErrorAsync(badRounds, HttpStatusCode.BadRequest))["param"]);
