@@ -14,7 +14,7 @@ namespace McpSubAgent.SubAgentServer.ResponsesApi;
 /// them (<c>response.output_item.added</c> … <c>response.completed</c>, numbered by <c>sequence_number</c>). A plain
 /// answer uses the same projection and keeps only the final object, so both forms always agree.
 /// </summary>
-internal sealed class ResponseBuilder
+internal sealed partial class ResponseBuilder
 {
     private readonly JsonObject _response;
     private readonly JsonArray _output = [];
@@ -218,15 +218,6 @@ internal sealed class ResponseBuilder
         Emit(status == "completed" ? "response.completed" : "response.incomplete", new JsonObject { ["response"] = Snapshot() });
     }
 
-    private static JsonObject Usage(TokenUsage usage) => new()
-    {
-        ["input_tokens"] = usage.PromptTokens,
-        ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 },
-        ["output_tokens"] = usage.CompletionTokens,
-        ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
-        ["total_tokens"] = usage.TotalTokens,
-    };
-
     private string LabelOf(Uri serverUrl) => _request.Labels.GetValueOrDefault(serverUrl) ?? serverUrl.Host;
 
     private void AddToolList(string label, IReadOnlyList<Tool> tools, string? error)
@@ -250,15 +241,6 @@ internal sealed class ResponseBuilder
             new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index });
         Done(index, item);
     }
-
-    private static JsonObject Annotations(ToolAnnotations a) => new()
-    {
-        ["title"] = a.Title,
-        ["readOnlyHint"] = a.ReadOnlyHint,
-        ["destructiveHint"] = a.DestructiveHint,
-        ["idempotentHint"] = a.IdempotentHint,
-        ["openWorldHint"] = a.OpenWorldHint,
-    };
 
     private void AppendText(string text)
     {
@@ -327,16 +309,6 @@ internal sealed class ResponseBuilder
         _reasoning = null;
         _reasoningText.Clear();
         Done(open.Index, open.Item);
-    }
-
-    private static JsonObject TextPart(string text) => new() { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray(), ["logprobs"] = new JsonArray() };
-
-    private static JsonObject TextEvent(int index, JsonObject item, JsonObject fields)
-    {
-        fields["item_id"] = item["id"]!.DeepClone();
-        fields["output_index"] = index;
-        fields["content_index"] = 0;
-        return fields;
     }
 
     private void StartCall(ToolCallInfo call)
@@ -415,13 +387,6 @@ internal sealed class ResponseBuilder
 
     private void Done(int index, JsonObject item) =>
         Emit("response.output_item.done", new JsonObject { ["output_index"] = index, ["item"] = item.DeepClone() });
-
-    private static JsonObject With(JsonObject ids, string name, string value)
-    {
-        var copy = (JsonObject)ids.DeepClone();
-        copy[name] = value;
-        return copy;
-    }
 
     private void Emit(string type, JsonObject data)
     {
