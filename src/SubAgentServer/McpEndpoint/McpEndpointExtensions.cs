@@ -2,11 +2,14 @@ using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Data;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
+using ModelContextProtocol.Server;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 
@@ -64,8 +67,30 @@ internal static class McpEndpointExtensions
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "McpSubAgent", Version = "1.0.0" })
             .WithHttpTransport()
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolArgumentValidation.Filter))
-            .WithTools<SubAgentTools>()
-            .WithTools<Tasks.AgentTaskTools>();
+            .WithToolsOf<SubAgentTools>()
+            .WithToolsOf<Tasks.AgentTaskTools>();
+        return builder;
+    }
+
+    /// <summary>
+    /// What the SDK's <c>WithTools&lt;T&gt;()</c> registers (the same tools and schemas, built from the
+    /// <see cref="McpServerToolAttribute"/> methods), except that the instance each call runs on comes from a constructor
+    /// call compiled once instead of <c>ActivatorUtilities.CreateInstance</c>, which matches constructors by reflection
+    /// on every call.
+    /// </summary>
+    private static IMcpServerBuilder WithToolsOf<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] T>(this IMcpServerBuilder builder)
+        where T : class
+    {
+        var create = ActivatorUtilities.CreateFactory<T>([]);
+        foreach (var method in typeof(T).GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance))
+        {
+            if (method.GetCustomAttribute<McpServerToolAttribute>() is not null)
+            {
+                builder.Services.AddSingleton(services => McpServerTool.Create(
+                    method, request => create(request.Services ?? services, null), new McpServerToolCreateOptions { Services = services }));
+            }
+        }
+
         return builder;
     }
 

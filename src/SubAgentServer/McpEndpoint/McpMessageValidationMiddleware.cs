@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using McpSubAgent.SubAgentServer.Hosting;
 using ModelContextProtocol;
@@ -46,10 +48,14 @@ internal sealed class McpMessageValidationMiddleware(RequestDelegate next, ToolL
     /// <summary>What is wrong with the body, or else the id of a plain tools/list request (see <see cref="ToolListCache"/>).</summary>
     private static async Task<(string? Problem, byte[]? ToolListId)> ReadMessageAsync(HttpRequest request, ToolListCache toolList)
     {
-        request.EnableBuffering();
+        // Read once into memory and give the SDK the same bytes: cheaper than EnableBuffering's file-backed stream and an
+        // asynchronous parse of it (a JSON document takes the whole body into memory either way; Kestrel's
+        // MaxRequestBodySize bounds it).
+        var body = await ReadBodyAsync(request);
+        request.Body = new MemoryStream(body, writable: false);
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            using var document = JsonDocument.Parse(body);
             if (toolList.PlainRequestId(request, document.RootElement) is { } toolListId)
             {
                 return (null, toolListId);
@@ -64,12 +70,16 @@ internal sealed class McpMessageValidationMiddleware(RequestDelegate next, ToolL
                     return ("The body is not a JSON-RPC message: a message is a JSON object.", null);
                 }
 
-                if (message.EnumerateObject().FirstOrDefault(p => !JsonRpcMembers.Contains(p.Name)) is { Value.ValueKind: not JsonValueKind.Undefined } unknown)
+                foreach (var member in message.EnumerateObject())
                 {
-                    return ($"The body is not a JSON-RPC message: it has no member '{Clip(unknown.Name)}'.", null);
+                    if (!JsonRpcMembers.Contains(member.Name))
+                    {
+                        return ($"The body is not a JSON-RPC message: it has no member '{Clip(member.Name)}'.", null);
+                    }
                 }
 
-                _ = message.Deserialize(typeInfo);
+                // From the message's own bytes, as JsonElement.Deserialize would read them, without copying them first.
+                _ = JsonSerializer.Deserialize(JsonMarshal.GetRawUtf8Value(message), typeInfo);
             }
 
             return (null, null);
@@ -83,9 +93,22 @@ internal sealed class McpMessageValidationMiddleware(RequestDelegate next, ToolL
             // What JsonDocument throws on reading a name or string that is not valid UTF-8 or holds a lone surrogate.
             return ("The body is not a JSON-RPC message: a name or string is not valid UTF-8 or holds a lone surrogate.", null);
         }
-        finally
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        var reader = request.BodyReader;
+        while (true)
         {
-            request.Body.Position = 0;
+            var read = await reader.ReadAsync(request.HttpContext.RequestAborted);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var bytes = read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return bytes;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
     }
 

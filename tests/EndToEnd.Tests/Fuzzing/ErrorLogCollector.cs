@@ -6,9 +6,9 @@ namespace McpSubAgent.EndToEnd.Tests.Fuzzing;
 /// <summary>
 /// Keeps the host's Error and Critical log entries (Kestrel's and ASP.NET Core's): an exception no code handled shows
 /// up there with its stack, even when the client saw something else. Libraries' own error logs of a client's mistake
-/// (the MCP SDK's "unknown tool") are not kept.
+/// (the MCP SDK's "unknown tool") are not kept. Another category prefix keeps that library's errors instead.
 /// </summary>
-internal sealed class ErrorLogCollector : ILoggerProvider
+internal sealed class ErrorLogCollector(string categoryPrefix = "Microsoft.AspNetCore.") : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _entries = new();
 
@@ -16,18 +16,18 @@ internal sealed class ErrorLogCollector : ILoggerProvider
 
     public void Clear() => _entries.Clear();
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, categoryPrefix, _entries);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> entries) : ILogger
+    private sealed class Logger(string category, string categoryPrefix, ConcurrentQueue<string> entries) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error && category.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal);
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error && category.StartsWith(categoryPrefix, StringComparison.Ordinal);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

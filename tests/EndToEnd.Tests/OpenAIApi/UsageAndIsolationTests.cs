@@ -1,9 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Buffers.Text;
 using McpSubAgent.Completions.Credentials;
+using McpSubAgent.Completions.Usage;
+using McpSubAgent.EndToEnd.Tests.Fuzzing;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace McpSubAgent.EndToEnd.Tests.OpenAIApi;
 
@@ -88,6 +92,33 @@ public sealed class UsageAndIsolationTests
 
         // The person, whose runs were none, sees none of the app's.
         Assert.Empty((await UsageAsync(h, person))["data"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task Usage_OfConcurrentRunsOnANewDay_IsAddedToOneRow_WithoutErrorLogs(string provider)
+    {
+        // The day's first runs used to race to insert its row; each loser's unique-key violation was an EF Core error log.
+        var errors = new ErrorLogCollector("Microsoft.EntityFrameworkCore.");
+        await using var h = await OpenAIApiHarness.StartAsync(database: await TestDatabase.CreateAsync(provider), services: s => s.AddSingleton<ILoggerProvider>(errors));
+        var eve = await h.SignInAsync("usage-eve@example.com");
+        var userKey = (string)JsonNode.Parse(Base64Url.DecodeFromChars(eve.Split('.')[1]))!["sub"]!;
+        var observers = h.Host.Services.GetServices<ICompletionRunObserver>().ToArray();
+        const int Runs = 24;
+        await Task.WhenAll(Enumerable.Range(0, Runs).Select(i => Task.Run(async () =>
+        {
+            var report = new CompletionRunReport($"run-{i}", userKey, null, "race-model", RunOutcome.Completed, [], new TokenUsage(10, 1, 11), [], TimeSpan.Zero);
+            foreach (var observer in observers)
+            {
+                await observer.OnRunCompletedAsync(report, TestContext.Current.CancellationToken);
+            }
+        })));
+
+        var row = Assert.Single((await UsageAsync(h, eve))["data"]!.AsArray())!;
+        Assert.Equal(Runs, (int)row["requests"]!);
+        Assert.Equal(Runs * 11, (int)row["total_tokens"]!);
+        Assert.Empty(errors.Entries);
     }
 
     [Fact]
