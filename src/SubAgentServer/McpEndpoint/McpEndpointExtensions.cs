@@ -1,9 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
 using McpSubAgent.SubAgentServer.Data;
-using System.Diagnostics.CodeAnalysis;
-using System.Reflection;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
