@@ -75,7 +75,7 @@ internal sealed class DeviceSignIn(HttpClient http, CliEnvironment environment)
 
             if (time.GetUtcNow() >= deadline)
             {
-                throw new CliException(ExitCodes.AuthError, "The code expired before the sign-in was allowed: run 'mcpsubagent login --device' again.");
+                throw new CliException(ExitCodes.AuthError, $"Nobody allowed the sign-in within the code's lifetime ({authorization.ExpiresIn.TotalSeconds:0} s): run 'mcpsubagent login --device' again.");
             }
         }
     }
