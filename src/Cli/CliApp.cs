@@ -65,8 +65,14 @@ public static class CliApp
         {
             server, noBrowser, timeout, device, openVerification,
         };
-        login.SetAction((parse, ct) => GuardAsync(environment, json: false, () => LoginAsync(
-            environment, parse.GetValue(server), parse.GetValue(device), parse.GetValue(device) ? parse.GetValue(openVerification) : !parse.GetValue(noBrowser), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct)));
+        login.SetAction((parse, ct) =>
+        {
+            // The browser login opens the browser unless told not to; the device flow is for machines without one.
+            var withDevice = parse.GetValue(device);
+            var openBrowser = withDevice ? parse.GetValue(openVerification) : !parse.GetValue(noBrowser);
+            return GuardAsync(environment, json: false, () => LoginAsync(
+                environment, parse.GetValue(server), withDevice, openBrowser, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
+        });
 
         var logout = new Command("logout", "Revoke and forget the stored tokens of a server.") { server };
         logout.SetAction((parse, ct) => GuardAsync(environment, json: false, () => LogoutAsync(environment, parse.GetValue(server), ct)));

@@ -42,9 +42,14 @@ internal sealed class DeviceSignIn(HttpClient http, CliEnvironment environment)
             await environment.TryOpenBrowserAsync(authorization.VerificationUriComplete ?? authorization.VerificationUri, cancellationToken).ConfigureAwait(false);
         }
 
-        await environment.Error.WriteLineAsync($"Waiting for the sign-in (the code expires in {authorization.ExpiresIn.TotalMinutes:0.#} min)...").ConfigureAwait(false);
+        var lifetime = authorization.ExpiresIn < TimeSpan.FromMinutes(1)
+            ? $"{authorization.ExpiresIn.TotalSeconds:0} s"
+            : $"{authorization.ExpiresIn.TotalMinutes:0.#} min";
+        await environment.Error.WriteLineAsync($"Waiting for the sign-in (the code expires in {lifetime})...").ConfigureAwait(false);
         var time = environment.TimeProvider;
-        var deadline = time.GetUtcNow() + authorization.ExpiresIn;
+
+        // The server says when the code expired (expires_in is rounded down); the CLI gives up by itself one poll later.
+        var deadline = time.GetUtcNow() + authorization.ExpiresIn + authorization.Interval;
         var interval = authorization.Interval;
         var tokens = new TokenClient(http, time);
         while (true)
@@ -75,7 +80,7 @@ internal sealed class DeviceSignIn(HttpClient http, CliEnvironment environment)
 
             if (time.GetUtcNow() >= deadline)
             {
-                throw new CliException(ExitCodes.AuthError, $"Nobody allowed the sign-in within the code's lifetime ({authorization.ExpiresIn.TotalSeconds:0} s): run 'mcpsubagent login --device' again.");
+                throw new CliException(ExitCodes.AuthError, $"Nobody allowed the sign-in within the code's lifetime ({lifetime}): run 'mcpsubagent login --device' again.");
             }
         }
     }

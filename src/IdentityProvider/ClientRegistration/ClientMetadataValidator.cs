@@ -20,7 +20,6 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
     /// <summary>The name shown for a client that gives none.</summary>
     public const string DefaultClientName = "Unnamed client";
 
-
     private readonly RedirectUriPolicy _redirectUris = new(options.Value.AllowedCustomSchemes);
 
     /// <summary>
@@ -41,7 +40,7 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
         var isPublic = isMetadataDocument || metadata.TokenEndpointAuthMethod == ClientAuthenticationMethods.None;
         var codeFlow = metadata.GrantTypes is null || metadata.GrantTypes.Contains(GrantTypes.AuthorizationCode);
 
-        // A confidential client that asks for the device flow (VS Code asks whenever it registers) keeps the code flow only.
+        // Clients ask for the device flow freely (VS Code always does): public ones get it, a confidential one keeps the code flow only.
         var deviceFlow = isPublic && metadata.GrantTypes?.Contains(GrantTypes.DeviceCode) == true;
         error = ValidateRedirectUris(metadata.RedirectUris, required: codeFlow, out var redirectUris)
             ?? ValidateGrantTypes(metadata.GrantTypes, isPublic)

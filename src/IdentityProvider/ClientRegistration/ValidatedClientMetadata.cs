@@ -36,8 +36,8 @@ internal sealed record ValidatedClientMetadata(
     public bool IsConfidential => TokenEndpointAuthMethod != ClientAuthenticationMethods.None;
 
     /// <summary>
-    /// The application to store: endpoints, grants (the code flow, the device flow or both) and scopes of an MCP client, the MCP resource, PKCE required,
-    /// explicit consent, and the <see cref="ClientOrigin"/> that lets the consent page mark it unverified.
+    /// The application to store: endpoints, grants (the code flow, the device flow or both) and scopes of an MCP client,
+    /// the MCP resource, PKCE required (for the code flow), explicit consent, and the <see cref="ClientOrigin"/> that lets the consent page mark it unverified.
     /// </summary>
     public OpenIddictApplicationDescriptor ToDescriptor(string clientId, string? clientSecret, Uri mcpResource, string origin)
     {

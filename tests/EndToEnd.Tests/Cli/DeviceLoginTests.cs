@@ -114,7 +114,7 @@ public sealed class DeviceLoginTests
         var login = await cli.RunAsync("login", "--device", "--server", h.Host.BaseUrl.AbsoluteUri);
 
         Assert.True(login.ExitCode == ExitCodes.AuthError, login.ToString());
-        Assert.Contains("The code expired before the sign-in was allowed", login.Error, StringComparison.Ordinal);
+        Assert.True(login.Error.Contains("The code expired before the sign-in was allowed", StringComparison.Ordinal), login.ToString());
         Assert.Empty(cli.Opened);
         Assert.False(File.Exists(cli.CredentialsPath));
     }
