@@ -42,9 +42,14 @@ public static class CliApp
         };
 
         var noBrowser = new Option<bool>("--no-browser") { Description = "Print the sign-in link instead of opening a browser." };
+        var device = new Option<bool>("--device")
+        {
+            Description = "Sign in without a browser here (device flow, RFC 8628): enter the printed code on any device's browser.",
+        };
+        var openVerification = new Option<bool>("--open") { Description = "With --device: open the verification link in a browser here too." };
         var timeout = new Option<int>("--timeout")
         {
-            Description = "Seconds to wait for the sign-in to finish.",
+            Description = "Seconds to wait for the browser sign-in to finish (with --device, the code's lifetime applies).",
             DefaultValueFactory = _ => (int)DefaultSignInTimeout.TotalSeconds,
         };
         timeout.Validators.Add(r =>
@@ -54,12 +59,20 @@ public static class CliApp
                 r.AddError("--timeout must be from 1 to 3600 seconds.");
             }
         });
-        var login = new Command("login", "Sign in to a McpSubAgent server (browser, PKCE, loopback redirect) and keep the refresh token.")
+        var login = new Command(
+            "login",
+            "Sign in to a McpSubAgent server (browser, PKCE, loopback redirect; or --device: a code to enter on another device) and keep the refresh token.")
         {
-            server, noBrowser, timeout,
+            server, noBrowser, timeout, device, openVerification,
         };
-        login.SetAction((parse, ct) => GuardAsync(environment, json: false, () => LoginAsync(
-            environment, parse.GetValue(server), !parse.GetValue(noBrowser), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct)));
+        login.SetAction((parse, ct) =>
+        {
+            // The browser login opens the browser unless told not to; the device flow is for machines without one.
+            var withDevice = parse.GetValue(device);
+            var openBrowser = withDevice ? parse.GetValue(openVerification) : !parse.GetValue(noBrowser);
+            return GuardAsync(environment, json: false, () => LoginAsync(
+                environment, parse.GetValue(server), withDevice, openBrowser, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
+        });
 
         var logout = new Command("logout", "Revoke and forget the stored tokens of a server.") { server };
         logout.SetAction((parse, ct) => GuardAsync(environment, json: false, () => LogoutAsync(environment, parse.GetValue(server), ct)));
@@ -81,15 +94,18 @@ public static class CliApp
         return new RootCommand("Runs markdown prompt files with front matter against a McpSubAgent server.") { login, logout, run };
     }
 
-    private static async Task<int> LoginAsync(CliEnvironment environment, string? serverOption, bool openBrowser, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> LoginAsync(
+        CliEnvironment environment, string? serverOption, bool device, bool openBrowser, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var store = new CredentialStore(environment.ConfigDirectory);
         var file = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
         var server = ResolveServer(serverOption ?? environment.DefaultServer ?? file.DefaultServer);
         var key = CredentialStore.Key(server);
         using var http = environment.CreateHttpClient();
-        var credentials = await new LoopbackSignIn(http, environment)
-            .SignInAsync(server, file.Servers.GetValueOrDefault(key), openBrowser, timeout, cancellationToken).ConfigureAwait(false);
+        var previous = file.Servers.GetValueOrDefault(key);
+        var credentials = device
+            ? await new DeviceSignIn(http, environment).SignInAsync(server, previous, openBrowser, cancellationToken).ConfigureAwait(false)
+            : await new LoopbackSignIn(http, environment).SignInAsync(server, previous, openBrowser, timeout, cancellationToken).ConfigureAwait(false);
         file.Servers[key] = credentials;
         await store.WriteAsync(file with { DefaultServer = key }, cancellationToken).ConfigureAwait(false);
         await environment.Error.WriteLineAsync($"Signed in to {key}; tokens kept in {store.FilePath}.").ConfigureAwait(false);

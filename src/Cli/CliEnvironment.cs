@@ -21,8 +21,21 @@ public sealed class CliEnvironment
     /// <summary>Creates the HTTP client for server calls.</summary>
     public Func<HttpClient> CreateHttpClient { get; init; } = () => new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
 
-    /// <summary>The clock for token expiry.</summary>
+    /// <summary>The clock for token expiry and the waits between device-flow polls.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Opens a link that was just printed; where no browser can be opened, says so and goes on.</summary>
+    internal async Task TryOpenBrowserAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await OpenBrowser(url, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            await Error.WriteLineAsync("No browser could be opened: open the link above yourself.").ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The environment of a real process: the console, XDG_CONFIG_HOME (or ~/.config) and the system's URL opener.</summary>
     public static CliEnvironment FromProcess() => new()

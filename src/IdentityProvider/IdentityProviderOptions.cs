@@ -19,6 +19,13 @@ public sealed class IdentityProviderOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a device sign-in (RFC 8628, <c>mcpsubagent login --device</c>) waits for the person to enter its user code
+    /// at <c>/connect/verify</c>: the lifetime of both the device code and the user code.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeviceCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often expired and revoked tokens and authorizations are removed from the database.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);

@@ -22,7 +22,7 @@ public static class IdentityProviderServiceCollectionExtensions
 {
     /// <summary>
     /// Adds local accounts (ASP.NET Core Identity with cookies), the OpenIddict authorization server (authorization
-    /// code with PKCE S256 only, refresh tokens, client credentials, JWT access tokens signed with persisted keys),
+    /// code with PKCE S256 only, the device authorization flow for public clients, refresh tokens, client credentials, JWT access tokens signed with persisted keys),
     /// the login and consent pages, and token pruning.
     /// </summary>
     public static IServiceCollection AddMcpIdentityProvider<TContext>(this IServiceCollection services)
@@ -67,11 +67,14 @@ public static class IdentityProviderServiceCollectionExtensions
                     .SetRevocationEndpointUris("connect/revoke")
                     .SetUserInfoEndpointUris("connect/userinfo")
                     .SetEndSessionEndpointUris("connect/endsession")
+                    .SetDeviceAuthorizationEndpointUris("connect/device")
+                    .SetEndUserVerificationEndpointUris("connect/verify")
                     .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server");
 
                 server.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow()
+                    .AllowDeviceAuthorizationFlow()
                     .RequireProofKeyForCodeExchange();
 
                 server.RegisterScopes([.. IdentityProviderScopes.ForMcpClients]);
@@ -105,6 +108,7 @@ public static class IdentityProviderServiceCollectionExtensions
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough()
                     .EnableStatusCodePagesIntegration();
             });
 

@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace McpSubAgent.Cli.Auth;
 
 /// <summary>The endpoints of the server's identity provider, from its RFC 8414 metadata.</summary>
-internal sealed record AuthServerMetadata(Uri AuthorizationEndpoint, Uri TokenEndpoint, Uri? RegistrationEndpoint, Uri? RevocationEndpoint)
+internal sealed record AuthServerMetadata(
+    Uri AuthorizationEndpoint, Uri TokenEndpoint, Uri? RegistrationEndpoint, Uri? RevocationEndpoint, Uri? DeviceAuthorizationEndpoint)
 {
     public static async Task<AuthServerMetadata> DiscoverAsync(HttpClient http, Uri server, CancellationToken cancellationToken)
     {
@@ -22,7 +23,8 @@ internal sealed record AuthServerMetadata(Uri AuthorizationEndpoint, Uri TokenEn
             Required(body, "authorization_endpoint", url),
             Required(body, "token_endpoint", url),
             Optional(body, "registration_endpoint"),
-            Optional(body, "revocation_endpoint"));
+            Optional(body, "revocation_endpoint"),
+            Optional(body, "device_authorization_endpoint"));
     }
 
     private static Uri Required(JsonObject body, string name, Uri source) =>

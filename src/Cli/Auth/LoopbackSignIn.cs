@@ -1,35 +1,22 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 
 namespace McpSubAgent.Cli.Auth;
 
 /// <summary>
 /// Signs in the way native apps do (RFC 8252): the authorization-code flow with PKCE S256, the code coming back to a
-/// one-shot listener on 127.0.0.1 at a port the OS picks. The client registers itself (RFC 7591) with the port-less
-/// loopback redirect, which our identity provider matches on any port.
+/// one-shot listener on 127.0.0.1 at a port the OS picks, as the client <see cref="ClientRegistrar"/> registers.
 /// </summary>
 internal sealed class LoopbackSignIn(HttpClient http, CliEnvironment environment)
 {
-    /// <summary>The redirect registered; the port is added per sign-in.</summary>
-    public const string RegisteredRedirectUri = "http://127.0.0.1/callback";
-
     private const int MaxStrayRequests = 20;
 
     public async Task<ServerCredentials> SignInAsync(Uri server, ServerCredentials? previous, bool openBrowser, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var metadata = await AuthServerMetadata.DiscoverAsync(http, server, cancellationToken).ConfigureAwait(false);
-        var client = previous is not null && previous.TokenEndpoint == metadata.TokenEndpoint
-            ? previous with { RevocationEndpoint = metadata.RevocationEndpoint }
-            : new ServerCredentials
-            {
-                ClientId = await RegisterAsync(metadata, cancellationToken).ConfigureAwait(false),
-                TokenEndpoint = metadata.TokenEndpoint,
-                RevocationEndpoint = metadata.RevocationEndpoint,
-            };
+        var client = await new ClientRegistrar(http).ClientAsync(metadata, previous, "authorization_code", cancellationToken).ConfigureAwait(false);
 
         var port = FreeLoopbackPort();
         var redirectUri = new Uri($"http://127.0.0.1:{port}/callback");
@@ -63,7 +50,7 @@ internal sealed class LoopbackSignIn(HttpClient http, CliEnvironment environment
         await environment.Error.WriteLineAsync($"Sign in at: {authorize.AbsoluteUri}").ConfigureAwait(false);
         if (openBrowser)
         {
-            await OpenAsync(authorize, cancellationToken).ConfigureAwait(false);
+            await environment.TryOpenBrowserAsync(authorize, cancellationToken).ConfigureAwait(false);
         }
 
         string code;
@@ -78,38 +65,6 @@ internal sealed class LoopbackSignIn(HttpClient http, CliEnvironment environment
         }
 
         return await new TokenClient(http, environment.TimeProvider).RedeemCodeAsync(client, code, verifier, redirectUri, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<string> RegisterAsync(AuthServerMetadata metadata, CancellationToken cancellationToken)
-    {
-        if (metadata.RegistrationEndpoint is null)
-        {
-            throw new CliException(ExitCodes.AuthError, "The server's identity provider offers no client registration.");
-        }
-
-        using var response = await http.PostAsJsonAsync(metadata.RegistrationEndpoint, new JsonObject
-        {
-            ["client_name"] = "mcpsubagent CLI",
-            ["redirect_uris"] = new JsonArray(RegisteredRedirectUri),
-            ["grant_types"] = new JsonArray("authorization_code", "refresh_token"),
-            ["response_types"] = new JsonArray("code"),
-            ["token_endpoint_auth_method"] = "none",
-        }, cancellationToken).ConfigureAwait(false);
-        var body = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken).ConfigureAwait(false) : null;
-        return (string?)body?["client_id"]
-            ?? throw new CliException(ExitCodes.AuthError, $"Registering the CLI at {metadata.RegistrationEndpoint} failed with HTTP {(int)response.StatusCode}.");
-    }
-
-    private async Task OpenAsync(Uri url, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await environment.OpenBrowser(url, cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            await environment.Error.WriteLineAsync("No browser could be opened: open the link above yourself.").ConfigureAwait(false);
-        }
     }
 
     /// <summary>Answers requests until the redirect with our state arrives; others (a favicon, a stale tab) get a 404.</summary>

@@ -14,6 +14,10 @@ internal sealed record ServerCredentials
     [JsonPropertyName("revocation_endpoint")]
     public Uri? RevocationEndpoint { get; init; }
 
+    /// <summary>The grant types the server gave the registered client; absent for clients registered before the device flow.</summary>
+    [JsonPropertyName("grant_types")]
+    public IReadOnlyList<string>? GrantTypes { get; init; }
+
     [JsonPropertyName("access_token")]
     public string? AccessToken { get; init; }
 

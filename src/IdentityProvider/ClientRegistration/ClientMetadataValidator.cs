@@ -6,7 +6,8 @@ namespace McpSubAgent.IdentityProvider.ClientRegistration;
 
 /// <summary>
 /// Checks client metadata from a registration request or a client ID metadata document against what this server
-/// offers MCP clients: the authorization code flow with refresh tokens, PKCE, and the MCP scopes.
+/// offers MCP clients: the authorization code flow with refresh tokens, PKCE, and the MCP scopes; public clients may add
+/// the device flow (RFC 8628), and a client with only the device flow needs no redirect URI.
 /// </summary>
 internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions> options)
 {
@@ -18,9 +19,6 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
 
     /// <summary>The name shown for a client that gives none.</summary>
     public const string DefaultClientName = "Unnamed client";
-
-    // VS Code asks for the device flow whenever the server's metadata lists no grant types; it is dropped, not refused.
-    private const string DeviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code";
 
     private readonly RedirectUriPolicy _redirectUris = new(options.Value.AllowedCustomSchemes);
 
@@ -39,8 +37,13 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
         client = null;
         var authMethod = "";
         var clientName = "";
-        error = ValidateRedirectUris(metadata.RedirectUris, out var redirectUris)
-            ?? ValidateGrantTypes(metadata.GrantTypes)
+        var isPublic = isMetadataDocument || metadata.TokenEndpointAuthMethod == ClientAuthenticationMethods.None;
+        var codeFlow = metadata.GrantTypes is null || metadata.GrantTypes.Contains(GrantTypes.AuthorizationCode);
+
+        // Clients ask for the device flow freely (VS Code always does): public ones get it, a confidential one keeps the code flow only.
+        var deviceFlow = isPublic && metadata.GrantTypes?.Contains(GrantTypes.DeviceCode) == true;
+        error = ValidateRedirectUris(metadata.RedirectUris, required: codeFlow, out var redirectUris)
+            ?? ValidateGrantTypes(metadata.GrantTypes, isPublic)
             ?? ValidateResponseTypes(metadata.ResponseTypes)
             ?? ValidateAuthMethod(metadata, isMetadataDocument, out authMethod)
             ?? ValidateClientName(metadata.ClientName, out clientName);
@@ -54,17 +57,26 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
             clientName,
             Scopes(metadata.Scope),
             authMethod,
-            redirectUris.Any(uri => RedirectUriPolicy.IsNative(new Uri(uri, UriKind.Absolute))) ? ApplicationTypes.Native : ApplicationTypes.Web,
+            redirectUris.Count == 0 || redirectUris.Any(uri => RedirectUriPolicy.IsNative(new Uri(uri, UriKind.Absolute))) ? ApplicationTypes.Native : ApplicationTypes.Web,
             WebUriOrNull(metadata.ClientUri),
             WebUriOrNull(metadata.LogoUri),
             Truncate(metadata.SoftwareId),
-            Truncate(metadata.SoftwareVersion));
+            Truncate(metadata.SoftwareVersion))
+        {
+            CodeFlow = codeFlow,
+            DeviceFlow = deviceFlow,
+        };
         return true;
     }
 
-    private ClientRegistrationError? ValidateRedirectUris(IReadOnlyList<string?>? values, out IReadOnlyList<string> redirectUris)
+    private ClientRegistrationError? ValidateRedirectUris(IReadOnlyList<string?>? values, bool required, out IReadOnlyList<string> redirectUris)
     {
         redirectUris = [];
+        if ((values is null || values.Count == 0) && !required)
+        {
+            return null;
+        }
+
         if (values is null || values.Count == 0)
         {
             return new(ClientRegistrationError.InvalidRedirectUri, "redirect_uris is required: at least one redirect URI for the authorization code flow.");
@@ -96,7 +108,7 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
         return null;
     }
 
-    private static ClientRegistrationError? ValidateGrantTypes(IReadOnlyList<string?>? values)
+    private static ClientRegistrationError? ValidateGrantTypes(IReadOnlyList<string?>? values, bool isPublic)
     {
         if (values is null)
         {
@@ -105,16 +117,21 @@ internal sealed class ClientMetadataValidator(IOptions<ClientRegistrationOptions
 
         foreach (var value in values)
         {
-            if (value is not (GrantTypes.AuthorizationCode or GrantTypes.RefreshToken or DeviceCodeGrantType))
+            if (value is not (GrantTypes.AuthorizationCode or GrantTypes.RefreshToken or GrantTypes.DeviceCode))
             {
                 return new(ClientRegistrationError.InvalidClientMetadata,
-                    $"The grant type '{value}' is not supported: clients get authorization_code and refresh_token.");
+                    $"The grant type '{value}' is not supported: clients get authorization_code and refresh_token, public clients also {GrantTypes.DeviceCode}.");
             }
         }
 
-        return values.Contains(GrantTypes.AuthorizationCode)
-            ? null
-            : new(ClientRegistrationError.InvalidClientMetadata, "grant_types must include authorization_code.");
+        if (values.Contains(GrantTypes.AuthorizationCode) || (isPublic && values.Contains(GrantTypes.DeviceCode)))
+        {
+            return null;
+        }
+
+        return new(ClientRegistrationError.InvalidClientMetadata, values.Contains(GrantTypes.DeviceCode)
+            ? $"{GrantTypes.DeviceCode} is for public clients (token_endpoint_auth_method none); a confidential client needs authorization_code."
+            : $"grant_types must include authorization_code (or, for a public client, {GrantTypes.DeviceCode}).");
     }
 
     private static ClientRegistrationError? ValidateResponseTypes(IReadOnlyList<string?>? values)

@@ -15,18 +15,29 @@ internal sealed record ValidatedClientMetadata(
     string? SoftwareId,
     string? SoftwareVersion)
 {
-    /// <summary>The grant types every registered client gets.</summary>
-    public static IReadOnlyList<string> GrantTypes { get; } = [OpenIddictConstants.GrantTypes.AuthorizationCode, OpenIddictConstants.GrantTypes.RefreshToken];
+    /// <summary>Whether the client gets the authorization code flow (every client but a device-only one).</summary>
+    public bool CodeFlow { get; init; } = true;
 
-    /// <summary>The response types every registered client gets.</summary>
-    public static IReadOnlyList<string> ResponseTypes { get; } = [OpenIddictConstants.ResponseTypes.Code];
+    /// <summary>Whether the client gets the device flow (RFC 8628): public clients that asked for it.</summary>
+    public bool DeviceFlow { get; init; }
+
+    /// <summary>The grant types the client gets; refresh tokens come with either flow.</summary>
+    public IReadOnlyList<string> GrantTypes =>
+    [
+        .. CodeFlow ? [OpenIddictConstants.GrantTypes.AuthorizationCode] : Array.Empty<string>(),
+        .. DeviceFlow ? [OpenIddictConstants.GrantTypes.DeviceCode] : Array.Empty<string>(),
+        OpenIddictConstants.GrantTypes.RefreshToken,
+    ];
+
+    /// <summary>The response types the client gets: code with the code flow, none for a device-only client.</summary>
+    public IReadOnlyList<string> ResponseTypes => CodeFlow ? [OpenIddictConstants.ResponseTypes.Code] : [];
 
     /// <summary>Whether the client authenticates with a secret at the token endpoint.</summary>
     public bool IsConfidential => TokenEndpointAuthMethod != ClientAuthenticationMethods.None;
 
     /// <summary>
-    /// The application to store: endpoints, grants and scopes of an MCP client, the MCP resource, PKCE required,
-    /// explicit consent, and the <see cref="ClientOrigin"/> that lets the consent page mark it unverified.
+    /// The application to store: endpoints, grants (the code flow, the device flow or both) and scopes of an MCP client,
+    /// the MCP resource, PKCE required (for the code flow), explicit consent, and the <see cref="ClientOrigin"/> that lets the consent page mark it unverified.
     /// </summary>
     public OpenIddictApplicationDescriptor ToDescriptor(string clientId, string? clientSecret, Uri mcpResource, string origin)
     {
@@ -48,15 +59,22 @@ internal sealed record ValidatedClientMetadata(
 
         descriptor.Permissions.UnionWith(
         [
-            Permissions.Endpoints.Authorization,
             Permissions.Endpoints.Token,
             Permissions.Endpoints.Revocation,
             Permissions.Endpoints.EndSession,
-            Permissions.GrantTypes.AuthorizationCode,
             Permissions.GrantTypes.RefreshToken,
-            Permissions.ResponseTypes.Code,
             Permissions.Prefixes.Resource + mcpResource.AbsoluteUri,
         ]);
+        if (CodeFlow)
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code]);
+        }
+
+        if (DeviceFlow)
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.DeviceAuthorization, Permissions.GrantTypes.DeviceCode]);
+        }
+
         descriptor.Permissions.UnionWith(Scopes.Select(scope => Permissions.Prefixes.Scope + scope));
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
 

@@ -22,6 +22,10 @@ internal sealed class IdentityProviderServerOptionsSetup<TContext>(
         server.AccessTokenLifetime = settings.AccessTokenLifetime;
         server.RefreshTokenLifetime = settings.RefreshTokenLifetime;
         server.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+
+        // The person types the user code while the device polls with the device code: both live equally long.
+        server.DeviceCodeLifetime = settings.DeviceCodeLifetime;
+        server.UserCodeLifetime = settings.DeviceCodeLifetime;
         if (!string.IsNullOrWhiteSpace(origin.Value.PublicBaseUrl))
         {
             var baseUrl = origin.Value.PublicBaseUrl.Trim();

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http;
 namespace McpSubAgent.IdentityProvider.Throttling;
 
 /// <summary>
-/// Runs ahead of OpenIddict on <c>POST /connect/token</c>: an address that is waiting after failed client
+/// Runs ahead of OpenIddict on <c>POST /connect/token</c> and <c>POST /connect/device</c> (each device request stores a
+/// code): an address that is waiting after failed client
 /// authentications, or a client id used too often from one address, gets 429; a refused client authentication (401
 /// <c>invalid_client</c>) counts as a failure of the address. The per-address limit is the rate limiter policy's.
 /// </summary>
@@ -15,7 +16,8 @@ internal sealed class TokenRequestThrottlingMiddleware(RequestDelegate next, Sig
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/connect/token", StringComparison.OrdinalIgnoreCase))
+        if (!HttpMethods.IsPost(request.Method)
+            || !(request.Path.Equals("/connect/token", StringComparison.OrdinalIgnoreCase) || request.Path.Equals("/connect/device", StringComparison.OrdinalIgnoreCase)))
         {
             await next(context);
             return;

@@ -20,6 +20,9 @@ internal sealed class CliSession(SubAgentHost host, string email, string passwor
     /// <summary>What the browser does with a URL; by default it signs in for sign-in links and only records others.</summary>
     public Func<Uri, Task>? OnOpen { get; set; }
 
+    /// <summary>The CLI's clock and timers (<see cref="FastTimers"/> makes device-flow polls quick).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     public Task<CliResult> LoginAsync() => RunAsync("login", "--server", host.BaseUrl.AbsoluteUri);
 
     public async Task<CliResult> RunAsync(params string[] args)
@@ -32,6 +35,7 @@ internal sealed class CliSession(SubAgentHost host, string email, string passwor
             Error = TextWriter.Synchronized(error),
             ConfigDirectory = ConfigDirectory,
             OpenBrowser = OpenAsync,
+            TimeProvider = TimeProvider,
         };
         var exit = await CliApp.RunAsync(args, environment, TestContext.Current.CancellationToken);
         return new CliResult(exit, output.ToString(), error.ToString());

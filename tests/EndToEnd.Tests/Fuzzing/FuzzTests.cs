@@ -21,6 +21,8 @@ public sealed class FuzzTests(FuzzingHarnessFixture fixture) : IClassFixture<Fuz
             "client_id=fuzz&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A7777%2Fcb&code_challenge=abc&code_challenge_method=S256&scope=mcp", FuzzAuth.None),
         ["register"] = _ => new("register", "POST", "/connect/register", Json,
             """{"redirect_uris":["http://127.0.0.1:7777/cb"],"client_name":"fuzz","token_endpoint_auth_method":"none","grant_types":["authorization_code"]}""", FuzzAuth.None),
+        ["device"] = _ => new("device", "POST", "/connect/device", Form, "client_id=fuzz&scope=mcp%20offline_access", FuzzAuth.None),
+        ["verify page"] = _ => new("verify page", "GET", "/connect/verify?user_code=ABCD-EFGH", null, "", FuzzAuth.Cookie),
         ["login page"] = _ => new("login page", "POST", "/account/login?ReturnUrl=%2F", Form, "Email=a%40b.c&Password=x&ReturnUrl=%2F&__RequestVerificationToken=x", FuzzAuth.None),
 
         // An unknown model: a variation that happens to be well-formed stops at the model check, not at the upstream.

@@ -81,6 +81,28 @@ internal sealed partial class Browser(Uri server) : IDisposable
         throw new InvalidOperationException("Too many steps.");
     }
 
+    /// <summary>
+    /// What a person does with a device's <c>verification_uri_complete</c>: opens it, signs in on the login page it
+    /// redirects to, reads the verification page (returned) and posts its form (antiforgery token included) with
+    /// <paramref name="decision"/>; returns the page and where the decision redirects.
+    /// </summary>
+    public async Task<(string VerificationPage, Uri Outcome)> VerifyDeviceAsync(Uri verificationUriComplete, string email, string password, string decision = "allow")
+    {
+        var login = await LocationOfAsync(verificationUriComplete);
+        Assert.Equal("/account/login", login.AbsolutePath);
+        var (status, location, _) = await PostLoginAsync(email, password);
+        Assert.True(status == HttpStatusCode.Redirect, $"{(int)status} {location}");
+
+        var (pageStatus, page) = await GetPageAsync(verificationUriComplete);
+        Assert.True(pageStatus == HttpStatusCode.OK && page.Contains("name=\"decision\"", StringComparison.Ordinal), page);
+        var form = HiddenFields(page);
+        form["decision"] = decision;
+        var action = new Uri(verificationUriComplete.GetLeftPart(UriPartial.Path));
+        using var response = await _http.PostAsync(action, new FormUrlEncodedContent(form), TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        return (page, new Uri(action, response.Headers.Location!));
+    }
+
     /// <summary>Posts a login form directly and returns the page.</summary>
     public async Task<string> TryLoginAsync(string email, string password)
     {

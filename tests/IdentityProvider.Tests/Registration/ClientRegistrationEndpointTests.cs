@@ -29,7 +29,11 @@ public sealed class ClientRegistrationEndpointTests
         var sent = JsonNode.Parse(body)!;
         Assert.Equal(sent["client_name"]!.GetValue<string>(), json["client_name"]!.GetValue<string>());
         Assert.Equal(scope, json["scope"]!.GetValue<string>());
-        Assert.Equal(["authorization_code", "refresh_token"], json["grant_types"]!.AsArray().Select(n => n!.GetValue<string>()));
+        // A public client that asked for the device flow (VS Code) gets it as well.
+        var device = !confidential && sent["grant_types"]?.AsArray().Any(g => (string?)g == GrantTypes.DeviceCode) == true;
+        Assert.Equal(
+            device ? ["authorization_code", GrantTypes.DeviceCode, "refresh_token"] : ["authorization_code", "refresh_token"],
+            json["grant_types"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(["code"], json["response_types"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.True(json["client_id_issued_at"]!.GetValue<long>() > 0);
         // Twins such as "http://127.0.0.1" and "http://127.0.0.1/" are one URI to OpenIddict; the first is kept.
@@ -52,6 +56,7 @@ public sealed class ClientRegistrationEndpointTests
             Permissions.Endpoints.EndSession, Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken,
             Permissions.ResponseTypes.Code, "rsrc:" + host.McpResource,
             .. scope.Split(' ').Select(s => "scp:" + s),
+            .. device ? [Permissions.Endpoints.DeviceAuthorization, Permissions.GrantTypes.DeviceCode] : Array.Empty<string>(),
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), stored.Permissions.Order(StringComparer.Ordinal));
 
@@ -170,6 +175,47 @@ public sealed class ClientRegistrationEndpointTests
         Assert.False(stored.Properties.ContainsKey("logo_uri"));
     }
 
+    [Fact]
+    public async Task Register_PublicDeviceOnlyClientWithoutRedirectUris_GetsTheDeviceFlowOnly()
+    {
+        await using var host = await RegistrationTestHost.StartAsync(cancellationToken: CancellationToken);
+
+        using var response = await PostAsync(host, $$"""
+            {"client_name":"Headless box","grant_types":["{{GrantTypes.DeviceCode}}","refresh_token"],"token_endpoint_auth_method":"none","scope":"mcp offline_access"}
+            """);
+
+        var json = (await response.Content.ReadFromJsonAsync<JsonObject>(CancellationToken))!;
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToJsonString());
+        Assert.Equal([GrantTypes.DeviceCode, "refresh_token"], json["grant_types"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Empty(json["response_types"]!.AsArray());
+        Assert.Empty(json["redirect_uris"]!.AsArray());
+        var stored = await host.FindAsync(json["client_id"]!.GetValue<string>(), CancellationToken);
+        Assert.NotNull(stored);
+        Assert.Equal(ClientTypes.Public, stored.ClientType);
+        Assert.Empty(stored.RedirectUris);
+        Assert.Contains(Permissions.Endpoints.DeviceAuthorization, stored.Permissions);
+        Assert.Contains(Permissions.GrantTypes.DeviceCode, stored.Permissions);
+        Assert.Contains(Permissions.GrantTypes.RefreshToken, stored.Permissions);
+        Assert.DoesNotContain(Permissions.Endpoints.Authorization, stored.Permissions);
+        Assert.DoesNotContain(Permissions.GrantTypes.AuthorizationCode, stored.Permissions);
+    }
+
+    [Fact]
+    public async Task Register_ConfidentialClientAskingForTheDeviceFlow_KeepsTheCodeFlowOnly()
+    {
+        await using var host = await RegistrationTestHost.StartAsync(cancellationToken: CancellationToken);
+
+        using var response = await PostAsync(host, $$"""
+            {"redirect_uris":["https://app.example/cb"],"grant_types":["authorization_code","{{GrantTypes.DeviceCode}}"]}
+            """);
+
+        var json = (await response.Content.ReadFromJsonAsync<JsonObject>(CancellationToken))!;
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToJsonString());
+        Assert.Equal(["authorization_code", "refresh_token"], json["grant_types"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var stored = await host.FindAsync(json["client_id"]!.GetValue<string>(), CancellationToken);
+        Assert.DoesNotContain(Permissions.GrantTypes.DeviceCode, stored!.Permissions);
+    }
+
     [Theory]
     [InlineData("""{"client_name":"x","token_endpoint_auth_method":"none"}""", "invalid_redirect_uri")]
     [InlineData("""{"redirect_uris":[],"token_endpoint_auth_method":"none"}""", "invalid_redirect_uri")]
@@ -182,6 +228,10 @@ public sealed class ClientRegistrationEndpointTests
     [InlineData("""{"redirect_uris":["https://app.example/cb"],"grant_types":["client_credentials"]}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://app.example/cb"],"grant_types":["refresh_token"]}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://app.example/cb"],"response_types":["token"]}""", "invalid_client_metadata")]
+    [InlineData("""{"grant_types":["urn:ietf:params:oauth:grant-type:device_code"]}""", "invalid_client_metadata")]
+    [InlineData("""{"grant_types":["urn:ietf:params:oauth:grant-type:device_code"],"token_endpoint_auth_method":"client_secret_post"}""", "invalid_client_metadata")]
+    [InlineData("""{"grant_types":["urn:ietf:params:oauth:grant-type:device_code","password"],"token_endpoint_auth_method":"none"}""", "invalid_client_metadata")]
+    [InlineData("""{"grant_types":["refresh_token"],"token_endpoint_auth_method":"none"}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":"https://app.example/cb"}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://app.example/cb"],"client_name":42}""", "invalid_client_metadata")]

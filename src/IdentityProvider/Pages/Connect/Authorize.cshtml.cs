@@ -71,7 +71,7 @@ public sealed class AuthorizeModel(
             ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
         var applicationId = await applications.GetIdAsync(application, HttpContext.RequestAborted);
         var subject = await userManager.GetUserIdAsync(user);
-        var scopes = GrantedScopes(request);
+        var scopes = ConsentedSignIn.GrantedScopes(request.GetScopes());
 
         var remembered = new List<object>();
         await foreach (var authorization in authorizations.FindAsync(subject, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes], HttpContext.RequestAborted))
@@ -95,36 +95,9 @@ public sealed class AuthorizeModel(
             return Page();
         }
 
-        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, subject)
-            .SetClaim(Claims.Name, await userManager.GetUserNameAsync(user))
-            .SetClaim(Claims.Email, await userManager.GetEmailAsync(user));
-        identity.SetScopes(scopes);
-        identity.SetResources(resource.AbsoluteUri);
-
-        var granted = remembered.LastOrDefault() ?? await authorizations.CreateAsync(
-            new ClaimsPrincipal(identity), subject, applicationId!, AuthorizationTypes.Permanent, [.. scopes], HttpContext.RequestAborted);
-        identity.SetAuthorizationId(await authorizations.GetIdAsync(granted, HttpContext.RequestAborted));
-        identity.SetDestinations(TokenClaims.Destinations);
-
-        return SignIn(new ClaimsPrincipal(identity), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }
-
-    /// <summary>What the client asked for, with offline_access so MCP clients get refresh tokens, and mcp when it asked nothing.</summary>
-    private static List<string> GrantedScopes(OpenIddictRequest request)
-    {
-        var scopes = request.GetScopes().Where(s => IdentityProviderScopes.ForMcpClients.Contains(s)).ToList();
-        if (scopes.Count == 0)
-        {
-            scopes.Add(IdentityProviderScopes.Mcp);
-        }
-
-        if (!scopes.Contains(Scopes.OfflineAccess))
-        {
-            scopes.Add(Scopes.OfflineAccess);
-        }
-
-        return scopes;
+        var principal = await ConsentedSignIn.CreatePrincipalAsync(
+            userManager, authorizations, user, applicationId!, scopes, resource, remembered.LastOrDefault(), HttpContext.RequestAborted);
+        return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     private async Task ShowConsentAsync(OpenIddictRequest request, object application, IReadOnlyList<string> scopes)
@@ -135,7 +108,7 @@ public sealed class AuthorizeModel(
             ? (redirect.IsDefaultPort ? redirect.Host : $"{redirect.Host}:{redirect.Port}")
             : "";
         Unverified = ClientOrigin.IsUnverified(await ClientOrigin.GetAsync(applications, application, HttpContext.RequestAborted));
-        ScopeDescriptions = [.. scopes.Select(Describe)];
+        ScopeDescriptions = [.. scopes.Select(ConsentedSignIn.Describe)];
         Parameters = [.. request.GetParameters()
             .Where(p => p.Key is not ("decision" or "__RequestVerificationToken"))
             .SelectMany(p => Values(p.Value).Select(v => KeyValuePair.Create(p.Key, v)))];
@@ -143,16 +116,6 @@ public sealed class AuthorizeModel(
 
     private static IEnumerable<string> Values(OpenIddictParameter parameter) =>
         ((Microsoft.Extensions.Primitives.StringValues)parameter).OfType<string>();
-
-    private static string Describe(string scope) => scope switch
-    {
-        IdentityProviderScopes.Mcp => "run sub-agents with your connected MCP servers",
-        Scopes.OfflineAccess => "stay connected when you are away (refresh tokens)",
-        Scopes.Email => "see your email address",
-        Scopes.Profile => "see your name",
-        Scopes.OpenId => "know who you are",
-        _ => scope,
-    };
 
     private ForbidResult Refuse(string error, string description) => Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>
