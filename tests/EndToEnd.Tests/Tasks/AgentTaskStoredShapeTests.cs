@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.EndToEnd.Tests.OpenAIApi;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
@@ -8,6 +9,7 @@ using McpSubAgent.Testing.Mcp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
@@ -101,6 +103,64 @@ public sealed class AgentTaskStoredShapeTests
     }
 
     [Fact]
+    public async Task StoredRun_OfABackgroundCompletion_KeepsWhatWasAsked_AndTheWorkerRunsWithIt()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("stored-shape@example.com");
+        h.Llm.Responder = request => (string?)request.Messages[^1]?["role"] == "tool"
+            ? LlmReply.Text("Done.")
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", request.ToolNames.Single(n => n.EndsWith("_echo", StringComparison.Ordinal)), """{"text":"hi"}"""));
+        var requireApproval = JsonNode.Parse("""{"always": {"tool_names": ["add"]}, "never": {"tool_names": ["echo"]}}""");
+        var body = new JsonObject
+        {
+            ["model"] = "fake-model",
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi." }),
+            ["tools"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "mcp",
+                ["server_url"] = h.Downstream.Endpoint.AbsoluteUri,
+                ["server_label"] = "docs",
+                ["allowed_tools"] = new JsonArray("echo", "add"),
+                ["require_approval"] = requireApproval!.DeepClone(),
+            }),
+            ["temperature"] = 0.5,
+            ["mcp_output"] = "text",
+            ["max_rounds"] = 7,
+            ["mcp_wait_for_login"] = 30,
+            ["mcp_wait_for_approval"] = 40,
+            ["background"] = true,
+        };
+
+        using var created = await h.PostAsync(token, body);
+        var started = await OpenAIApiHarness.JsonAsync(created);
+        var done = await BackgroundCompletionTests.WaitForStatusAsync((string)started["json_url"]!, "completed");
+
+        // The worker ran it as asked: the same model and upstream fields, only the allowed tools, text output.
+        Assert.Contains("echo: hi", (string)done["output"]!, StringComparison.Ordinal);
+        Assert.EndsWith("Done.", ((string)done["output"]!).TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(2, h.Llm.RequestCount);
+        Assert.All(h.Llm.Requests, r => Assert.Equal(("fake-model", 0.5), (r.Model, (double?)r.Body["temperature"])));
+        Assert.All(h.Llm.Requests, r => Assert.Equal(["add", "echo"], r.ToolNames.Select(n => n[(n.LastIndexOf('_') + 1)..]).Order(StringComparer.Ordinal)));
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
+
+        // And the one stored shape holds every field of the request, to run it the same after a restart.
+        await using var scope = h.Host.Services.CreateAsyncScope();
+        var task = await scope.ServiceProvider.GetRequiredService<AppDbContext>().AgentTasks.AsNoTracking()
+            .SingleAsync(t => t.Id == (string)started["id"]!, TestContext.Current.CancellationToken);
+        var stored = JsonNode.Parse(task.RequestJson)!;
+        var run = stored["run"]!;
+        Assert.Equal("chat_completion", (string?)stored["surface"]);
+        Assert.Equal(("Hi.", "fake-model", "text", 7), ((string?)run["messages"]![0]!["content"], (string?)run["model"], (string?)run["output_mode"], (int?)run["max_rounds"]));
+        Assert.Equal(0.5, (double?)run["upstream_fields"]!["temperature"]);
+        var server = run["mcp_servers"]![0]!;
+        Assert.Equal((h.Downstream.Endpoint.AbsoluteUri, "docs"), ((string?)server["server_url"], (string?)server["server_label"]));
+        Assert.Equal(["add", "echo"], server["allowed_tools"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+        Assert.Equal("add", (string?)server["require_approval"]!["always"]!["tool_names"]!.AsArray().Single());
+        Assert.Equal("echo", (string?)server["require_approval"]!["never"]!["tool_names"]!.AsArray().Single());
+        Assert.Equal((30.0, 40.0), ((double?)run["wait_for_login_seconds"], (double?)run["wait_for_approval_seconds"]));
+    }
+
+    [Fact]
     public async Task StoredRun_OfALaterVersion_Runs_AndNoneOfTheShapes_FailsTheTaskAsAnInputError()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -108,14 +168,14 @@ public sealed class AgentTaskStoredShapeTests
         llm.Responder = request => LlmReply.Text("answered " + request.Messages[^1]?["content"]);
         var database = TestDatabase.SqliteFile();
 
-        // A later version's row (fields this one does not know, in the run and around it), and two that are no shape.
+        // A later version's row (fields this one does not know, in the run and around it, and none it may leave out), and
+        // two that are no shape.
         var newer = new JsonObject
         {
             ["surface"] = "agent_task",
             ["run"] = new JsonObject
             {
                 ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi." }),
-                ["mcp_servers"] = new JsonArray(),
                 ["reasoning_budget"] = new JsonObject { ["tokens"] = 100 },
             },
             ["retries"] = 2,

@@ -158,7 +158,11 @@ public sealed class TaskClaimTests
             RequestJson = new JsonObject
             {
                 ["surface"] = "agent_task",
-                ["run"] = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "task " + id }) },
+                ["run"] = new JsonObject
+                {
+                    ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "task " + id }),
+                    ["mcp_servers"] = new JsonArray(),
+                },
             }.ToJsonString(),
             Status = AgentTaskStatus.Queued,
             CreatedAt = created,
