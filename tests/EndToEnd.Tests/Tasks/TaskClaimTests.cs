@@ -66,7 +66,7 @@ public sealed class TaskClaimTests
         // The default share of 0.75 of 4 workers: the busy owner's three oldest, and the late owner's one.
         await TaskTestHost.WaitUntilAsync(() => llm.RequestCount >= 4, "four claimed tasks asking the upstream");
         Assert.Equal(
-            [.. tasks.Take(3).Select(Prompt), Prompt(tasks[^1])],
+            tasks.Take(3).Append(tasks[^1]).Select(Prompt).Order(StringComparer.Ordinal),
             llm.Requests.Select(Prompt).Order(StringComparer.Ordinal));
         await AssertWorkingAsync(database, [.. tasks.Take(3), tasks[^1]], queued: tasks.Skip(3).Take(3));
     }
@@ -90,14 +90,14 @@ public sealed class TaskClaimTests
         // In turns (each owner's oldest first), within the busy owner's share of 3; the rest stays queued for others.
         await TaskTestHost.WaitUntilAsync(() => llm.RequestCount >= 4, "four claimed tasks asking the upstream");
         Assert.Equal(
-            [.. tasks.Take(3).Select(Prompt), Prompt(tasks[^1])],
+            tasks.Take(3).Append(tasks[^1]).Select(Prompt).Order(StringComparer.Ordinal),
             llm.Requests.Select(Prompt).Order(StringComparer.Ordinal));
         await AssertWorkingAsync(database, [.. tasks.Take(3), tasks[^1]], queued: tasks.Skip(3).Take(3));
 
         // Another replica's worker takes the busy owner's next three.
         await using var replica = await SubAgentHost.StartAsync(database, Settings(llm));
         await TaskTestHost.WaitUntilAsync(() => llm.RequestCount >= 7, "the replica's three claimed tasks asking the upstream");
-        Assert.Equal([.. tasks.Skip(3).Take(3).Select(Prompt)], llm.Requests.Skip(4).Select(Prompt).Order(StringComparer.Ordinal));
+        Assert.Equal(tasks.Skip(3).Take(3).Select(Prompt).Order(StringComparer.Ordinal), llm.Requests.Skip(4).Select(Prompt).Order(StringComparer.Ordinal));
         Assert.Equal(7, llm.RequestCount);
 
         // A writer that finds the lock taken waits in SQLite (not in Microsoft.Data.Sqlite's 150 ms sleeps).
