@@ -16,7 +16,7 @@ internal sealed record StoredRunRequest
     [JsonPropertyName("messages")]
     public required JsonArray Messages { get; init; }
 
-    /// <summary>Null when the document has none: the source-generated reader leaves out an initializer.</summary>
+    /// <summary>Null when the document leaves it out, as one written by hand or by another version may.</summary>
     [JsonPropertyName("mcp_servers")]
     public List<StoredMcpServer>? McpServers { get; init; }
 
