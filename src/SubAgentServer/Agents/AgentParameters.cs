@@ -5,7 +5,7 @@ using McpSubAgent.Completions.Requests;
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>What a sub-agent run is asked to do: the parameters of <c>run_agent</c> and <c>start_agent_task</c>.</summary>
-public sealed record AgentParameters
+internal sealed record AgentParameters
 {
     public const int MaxPromptCharacters = 200_000;
     public const int MaxServers = 20;

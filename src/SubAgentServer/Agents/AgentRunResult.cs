@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>The structured result of a sub-agent run (<c>structuredContent</c> of <c>run_agent</c>).</summary>
-public sealed record AgentRunResult
+internal sealed record AgentRunResult
 {
     /// <summary><c>completed</c>, <c>auth_required</c>, <c>approval_required</c> or <c>failed</c>.</summary>
     [JsonPropertyName("status")]
@@ -35,10 +35,10 @@ public sealed record AgentRunResult
 }
 
 /// <summary>A login link for one MCP server.</summary>
-public sealed record AgentLoginLink([property: JsonPropertyName("server_url")] string ServerUrl, [property: JsonPropertyName("url")] string Url);
+internal sealed record AgentLoginLink([property: JsonPropertyName("server_url")] string ServerUrl, [property: JsonPropertyName("url")] string Url);
 
 /// <summary>A tool call held for the user's approval, and the page where they approve or deny it.</summary>
-public sealed record AgentApproval(
+internal sealed record AgentApproval(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("server_url")] string ServerUrl,
     [property: JsonPropertyName("tool")] string Tool,
@@ -47,7 +47,7 @@ public sealed record AgentApproval(
     [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt);
 
 /// <summary>One MCP tool call of a run.</summary>
-public sealed record AgentToolCall(
+internal sealed record AgentToolCall(
     [property: JsonPropertyName("tool")] string Tool,
     [property: JsonPropertyName("server_url")] string ServerUrl,
     [property: JsonPropertyName("round")] int Round,
@@ -55,7 +55,7 @@ public sealed record AgentToolCall(
     [property: JsonPropertyName("duration_ms")] long DurationMs);
 
 /// <summary>Token usage in OpenAI's terms.</summary>
-public sealed record AgentUsage(
+internal sealed record AgentUsage(
     [property: JsonPropertyName("prompt_tokens")] long PromptTokens,
     [property: JsonPropertyName("completion_tokens")] long CompletionTokens,
     [property: JsonPropertyName("total_tokens")] long TotalTokens);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace McpSubAgent.SubAgentServer.Agents;
 
 /// <summary>The upstream LLM, from the environment variables the official OpenAI SDKs read.</summary>
-public sealed class UpstreamOptions
+internal sealed class UpstreamOptions
 {
     /// <summary><c>OPENAI_BASE_URL</c>: any OpenAI-compatible endpoint (OpenAI, OpenRouter, Anthropic's compatibility layer, Ollama, vLLM).</summary>
     [ConfigurationKeyName("OPENAI_BASE_URL")]

@@ -4,7 +4,7 @@ namespace McpSubAgent.SubAgentServer.Approvals;
 /// The approval webhook, sibling of the login webhook (<c>Broker:LoginWebhook</c>): an app gets told when a tool call of
 /// one of its users waits for approval, to pass the approval link on by mail or chat.
 /// </summary>
-public sealed class ApprovalWebhookOptions
+internal sealed class ApprovalWebhookOptions
 {
     public const string SectionName = "Approvals:Webhook";
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace McpSubAgent.SubAgentServer.Data;
 
 /// <summary>Which database the host uses (configuration section <c>Database</c>).</summary>
-public sealed class DatabaseOptions
+internal sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 

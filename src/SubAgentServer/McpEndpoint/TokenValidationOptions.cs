@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace McpSubAgent.SubAgentServer.McpEndpoint;
 
 /// <summary>How the host checks access tokens on <c>/mcp</c> and <c>/v1</c> (configuration section <c>TokenValidation</c>).</summary>
-public sealed class TokenValidationOptions
+internal sealed class TokenValidationOptions
 {
     public const string SectionName = "TokenValidation";
 

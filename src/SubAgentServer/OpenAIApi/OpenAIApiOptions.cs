@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace McpSubAgent.SubAgentServer.OpenAIApi;
 
 /// <summary>The OpenAI-compatible endpoints under <c>/v1</c> (configuration section <c>OpenAIApi</c>).</summary>
-public sealed class OpenAIApiOptions
+internal sealed class OpenAIApiOptions
 {
     public const string SectionName = "OpenAIApi";
 

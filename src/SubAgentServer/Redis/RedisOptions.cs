@@ -4,7 +4,7 @@ namespace McpSubAgent.SubAgentServer.Redis;
 /// The shared store of limits that must count across replicas (configuration section <c>Redis</c>). Without it each
 /// replica counts its own callers in memory.
 /// </summary>
-public sealed class RedisOptions
+internal sealed class RedisOptions
 {
     public const string SectionName = "Redis";
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
 
 /// <summary>Stored responses of <c>/v1/responses</c> (configuration section <c>Responses</c>).</summary>
-public sealed class ResponsesOptions
+internal sealed class ResponsesOptions
 {
     public const string SectionName = "Responses";
 

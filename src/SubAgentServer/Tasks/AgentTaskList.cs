@@ -3,4 +3,4 @@ using System.Text.Json.Serialization;
 namespace McpSubAgent.SubAgentServer.Tasks;
 
 /// <summary>The answer of <c>list_agent_tasks</c>: the caller's tasks, newest first.</summary>
-public sealed record AgentTaskList([property: JsonPropertyName("tasks")] IReadOnlyList<AgentTaskView> Tasks);
+internal sealed record AgentTaskList([property: JsonPropertyName("tasks")] IReadOnlyList<AgentTaskView> Tasks);

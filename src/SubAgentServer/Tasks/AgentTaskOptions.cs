@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace McpSubAgent.SubAgentServer.Tasks;
 
 /// <summary>The background worker of agent tasks (configuration section <c>Tasks</c>).</summary>
-public sealed class AgentTaskOptions
+internal sealed class AgentTaskOptions
 {
     public const string SectionName = "Tasks";
 
@@ -61,6 +61,9 @@ public sealed class AgentTaskOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ClientPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Off only in tests that simulate a crashed process: running tasks then keep their lease until it expires.</summary>
-    internal bool ReleaseLeasesOnShutdown { get; set; } = true;
+    /// <summary>
+    /// Whether a replica that shuts down gives its running tasks back at once (another replica resumes them on its next
+    /// poll). Off, their leases run out first, as after a crash: for failover drills.
+    /// </summary>
+    public bool ReleaseLeasesOnShutdown { get; set; } = true;
 }

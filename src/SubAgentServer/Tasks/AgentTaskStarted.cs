@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace McpSubAgent.SubAgentServer.Tasks;
 
 /// <summary>The answer of <c>start_agent_task</c>.</summary>
-public sealed record AgentTaskStarted
+internal sealed record AgentTaskStarted
 {
     [JsonPropertyName("task_id")]
     public required string TaskId { get; init; }

@@ -5,7 +5,7 @@ using McpSubAgent.SubAgentServer.Agents;
 namespace McpSubAgent.SubAgentServer.Tasks;
 
 /// <summary>A task as <c>get_agent_task</c> and <c>/tasks/{id}.json</c> show it.</summary>
-public sealed record AgentTaskView
+internal sealed record AgentTaskView
 {
     [JsonPropertyName("task_id")]
     public required string TaskId { get; init; }

@@ -16,8 +16,9 @@ internal sealed record StoredRunRequest
     [JsonPropertyName("messages")]
     public required JsonArray Messages { get; init; }
 
+    /// <summary>Null when the document leaves it out, as one written by hand or by another version may.</summary>
     [JsonPropertyName("mcp_servers")]
-    public List<StoredMcpServer> McpServers { get; init; } = [];
+    public List<StoredMcpServer>? McpServers { get; init; }
 
     [JsonPropertyName("caller_tools")]
     public JsonArray? CallerTools { get; init; }
@@ -89,7 +90,7 @@ internal sealed record StoredRunRequest
     public CompletionRunRequest ToRunRequest(JsonArray messages) => new()
     {
         Messages = messages,
-        McpServers = [.. McpServers.Select((s, i) => s.ToSpec($"mcp_servers[{i}]"))],
+        McpServers = [.. (McpServers ?? []).Select((s, i) => s.ToSpec($"mcp_servers[{i}]"))],
         CallerTools = (JsonArray?)CallerTools?.DeepClone() ?? [],
         Model = Model,
         UpstreamFields = (JsonObject?)UpstreamFields?.DeepClone() ?? [],

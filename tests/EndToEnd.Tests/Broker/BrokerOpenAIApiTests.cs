@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.SubAgentServer.Accounts;
 
 namespace McpSubAgent.EndToEnd.Tests.Broker;
 
@@ -76,11 +75,7 @@ public sealed partial class BrokerOpenAIApiTests
         await using var h = await BrokerHarness.StartAsync();
         var person = await h.AddUserAsync("person");
         var (clientId, secret) = await AppClients.AddAsync(h.Main, "Verifying app");
-        using (var output = new StringWriter())
-        using (var error = new StringWriter())
-        {
-            Assert.Equal(0, await ClientsCommand.RunAsync(h.Main.Services, ["verification-url", clientId, "https://app.example/logins/done"], output, error));
-        }
+        Assert.Equal(0, (await ServerProcess.RunCommandAsync(h.Main.Database, ["clients", "verification-url", clientId, "https://app.example/logins/done"])).ExitCode);
 
         var token = await AppClients.TokenAsync(h.Main, clientId, secret);
 

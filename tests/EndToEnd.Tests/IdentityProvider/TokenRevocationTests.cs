@@ -1,7 +1,6 @@
 using System.Net;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.EndToEnd.Tests.Tasks;
-using McpSubAgent.SubAgentServer.Accounts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.IdentityProvider;
@@ -50,7 +49,7 @@ public sealed class TokenRevocationTests
         await AssertStatusAsync(client, access, HttpStatusCode.OK);
 
         // The command runs as its own process against the same database: this server hears nothing of it.
-        var output = await RunCommandElsewhereAsync(host, null, (services, o, e) => UsersCommand.RunAsync(services, ["remove", Email], o, e));
+        var output = await RunCommandElsewhereAsync(host, null, "users", "remove", Email);
         Assert.Contains("within 5 seconds", output, StringComparison.Ordinal);
 
         clock.Advance(Interval + TimeSpan.FromSeconds(1));
@@ -71,7 +70,7 @@ public sealed class TokenRevocationTests
         using var client = new OAuthTestClient(host);
         await AssertStatusAsync(client, token, HttpStatusCode.OK);
 
-        await RunCommandElsewhereAsync(host, null, (services, o, e) => ClientsCommand.RunAsync(services, ["remove", clientId], o, e));
+        await RunCommandElsewhereAsync(host, null, "clients", "remove", clientId);
 
         clock.Advance(Interval + TimeSpan.FromSeconds(1));
         await AssertStatusAsync(client, token, HttpStatusCode.Unauthorized);
@@ -87,21 +86,18 @@ public sealed class TokenRevocationTests
         using var client = new OAuthTestClient(host);
         await AssertStatusAsync(client, token, HttpStatusCode.OK);
 
-        var output = await RunCommandElsewhereAsync(host, settings, (services, o, e) => ClientsCommand.RunAsync(services, ["remove", clientId], o, e));
+        var output = await RunCommandElsewhereAsync(host, settings, "clients", "remove", clientId);
         Assert.Contains("within the next request", output, StringComparison.Ordinal);
 
         await AssertStatusAsync(client, token, HttpStatusCode.Unauthorized);
     }
 
-    /// <summary>Runs a command in a host of its own on the same database, as the command line does; returns its output.</summary>
-    private static async Task<string> RunCommandElsewhereAsync(
-        SubAgentHost host, IReadOnlyDictionary<string, string?>? settings, Func<IServiceProvider, TextWriter, TextWriter, Task<int>> command)
+    /// <summary>Runs a command as the command line does, in a process of its own on the same database; returns its output.</summary>
+    private static async Task<string> RunCommandElsewhereAsync(SubAgentHost host, IReadOnlyDictionary<string, string?>? settings, params string[] args)
     {
-        await using var other = await SubAgentHost.StartAsync(databasePath: host.DatabasePath, settings: settings);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, await command(other.Services, output, error));
-        return output.ToString();
+        var (exitCode, output, error) = await ServerProcess.RunCommandAsync(host.Database, args, settings);
+        Assert.True(exitCode == 0, error);
+        return output;
     }
 
     private static async Task AssertStatusAsync(OAuthTestClient client, string token, HttpStatusCode expected)

@@ -1,5 +1,4 @@
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.SubAgentServer.Accounts;
 
 namespace McpSubAgent.EndToEnd.Tests.IdentityProvider;
 
@@ -9,20 +8,22 @@ public sealed class UsersCommandTests
     public async Task AddListRemove_ManagesAccounts()
     {
         await using var host = await SubAgentHost.StartAsync();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
 
-        Assert.Equal(0, await UsersCommand.RunAsync(host.Services, ["add", "lin@example.com", "--password", "Strong-Password-42"], output, error));
-        Assert.Equal(1, await UsersCommand.RunAsync(host.Services, ["add", "lin@example.com", "--password", "Strong-Password-42"], output, error));
-        Assert.Equal(1, await UsersCommand.RunAsync(host.Services, ["add", "weak@example.com", "--password", "weak"], output, error));
-        Assert.Equal(0, await UsersCommand.RunAsync(host.Services, ["list"], output, error));
-        Assert.Contains("lin@example.com", output.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("weak@example.com\t", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, await UsersCommand.RunAsync(host.Services, ["remove", "lin@example.com"], output, error));
-        Assert.Equal(1, await UsersCommand.RunAsync(host.Services, ["remove", "lin@example.com"], output, error));
-        Assert.Equal(2, await UsersCommand.RunAsync(host.Services, ["frobnicate"], output, error));
+        Assert.Equal(0, await UsersAsync(host, "add", "lin@example.com", "--password", "Strong-Password-42"));
+        Assert.Equal(1, await UsersAsync(host, "add", "lin@example.com", "--password", "Strong-Password-42"));
+        Assert.Equal(1, await UsersAsync(host, "add", "weak@example.com", "--password", "weak"));
+        var (listed, output, _) = await ServerProcess.RunCommandAsync(host.Database, ["users", "list"]);
+        Assert.Equal(0, listed);
+        Assert.Contains("lin@example.com", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("weak@example.com\t", output, StringComparison.Ordinal);
+        Assert.Equal(0, await UsersAsync(host, "remove", "lin@example.com"));
+        Assert.Equal(1, await UsersAsync(host, "remove", "lin@example.com"));
+        Assert.Equal(2, await UsersAsync(host, "frobnicate"));
 
         using var browser = new Browser(host.BaseUrl);
         Assert.Contains("not right", await browser.TryLoginAsync("lin@example.com", "Strong-Password-42"), StringComparison.Ordinal);
     }
+
+    private static async Task<int> UsersAsync(SubAgentHost host, params string[] args) =>
+        (await ServerProcess.RunCommandAsync(host.Database, ["users", .. args])).ExitCode;
 }

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using McpSubAgent.SubAgentServer.Accounts;
 
 namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
 
@@ -14,10 +13,8 @@ internal static partial class AppClients
     /// <summary>Adds an app with the <c>clients add</c> command and returns the credentials it printed.</summary>
     public static async Task<(string ClientId, string Secret)> AddAsync(SubAgentHost host, string name)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, await ClientsCommand.RunAsync(host.Services, ["add", name], output, error));
-        var printed = output.ToString();
+        var (exitCode, printed, error) = await ServerProcess.RunCommandAsync(host.Database, ["clients", "add", name]);
+        Assert.True(exitCode == 0, error);
         return (ClientIdLine().Match(printed).Groups[1].Value, SecretLine().Match(printed).Groups[1].Value);
     }
 

@@ -21,7 +21,62 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?> settings)
     {
         var port = LoopbackPort.Free();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "McpSubAgent.SubAgentServer.dll")])
+        var start = StartInfo(database, settings, []);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"));
+        await server.WaitUntilHealthyAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// Runs the server's command line (<c>users ...</c>, <c>clients ...</c>) as an operator does, in a process of its own on
+    /// <paramref name="database"/>, and returns its exit code and what it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(
+        TestDatabase database, string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var start = StartInfo(database, settings ?? new Dictionary<string, string?>(), args);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): no shutdown, its leases stay until they expire.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    /// <summary>The server's build output next to the tests, on <paramref name="database"/>, configured as the in-process test hosts are.</summary>
+    private static ProcessStartInfo StartInfo(TestDatabase database, IReadOnlyDictionary<string, string?> settings, string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "McpSubAgent.SubAgentServer.dll"), .. args])
         {
             WorkingDirectory = Directory.CreateTempSubdirectory("mcpsubagent-process-").FullName,
             RedirectStandardOutput = true,
@@ -29,7 +84,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         var environment = new Dictionary<string, string?>
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             ["ASPNETCORE_ENVIRONMENT"] = "Testing",
             ["Database:Provider"] = database.Provider,
             ["ConnectionStrings:Default"] = database.ConnectionString,
@@ -47,28 +101,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"));
-        await server.WaitUntilHealthyAsync();
-        return server;
-    }
-
-    /// <summary>Kills the process at once (SIGKILL): no shutdown, its leases stay until they expire.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        return start;
     }
 
     private async Task WaitUntilHealthyAsync()

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using McpSubAgent.Testing.Mcp;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +36,7 @@ public sealed class BackgroundResumeTests
                     : LlmReply.ToolCalls(new LlmToolCall("call_1", OpenAIApiHarness.EchoTool, """{"text":"round one"}"""));
         };
 
-        var first = await SubAgentHost.StartAsync(settings: settings, services: s => s.PostConfigure<AgentTaskOptions>(o => o.ReleaseLeasesOnShutdown = false));
+        var first = await SubAgentHost.StartAsync(settings: new Dictionary<string, string?>(settings) { ["Tasks:ReleaseLeasesOnShutdown"] = "false" });
         string id;
         await using (first)
         {

@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Credentials;
-using McpSubAgent.SubAgentServer.Accounts;
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
@@ -79,20 +79,19 @@ public sealed class ClientCredentialsTests
     {
         await using var h = await OpenAIApiHarness.StartAsync();
         var (clientId, secret) = await h.AddAppAsync("Reporting");
-        Assert.StartsWith(ClientsCommand.ClientIdPrefix, clientId, StringComparison.Ordinal);
+        Assert.StartsWith("app_", clientId, StringComparison.Ordinal);
         Assert.True(secret.Length >= 40, secret);
         var token = await h.AppTokenAsync(clientId, secret);
         h.Llm.Enqueue(LlmReply.Text("hello app"));
         ChatCompletion completion = await h.Chat(token).CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("hello app", completion.Content[0].Text);
 
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, await ClientsCommand.RunAsync(h.Host.Services, ["list"], output, error));
-        Assert.Contains($"{clientId}\tReporting", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, await ClientsCommand.RunAsync(h.Host.Services, ["remove", clientId], output, error));
-        Assert.Equal(1, await ClientsCommand.RunAsync(h.Host.Services, ["remove", clientId], output, error));
-        Assert.Equal(2, await ClientsCommand.RunAsync(h.Host.Services, ["frobnicate"], output, error));
+        var (listed, output, _) = await ServerProcess.RunCommandAsync(h.Host.Database, ["clients", "list"]);
+        Assert.Equal(0, listed);
+        Assert.Contains($"{clientId}\tReporting", output, StringComparison.Ordinal);
+        Assert.Equal(0, (await ServerProcess.RunCommandAsync(h.Host.Database, ["clients", "remove", clientId])).ExitCode);
+        Assert.Equal(1, (await ServerProcess.RunCommandAsync(h.Host.Database, ["clients", "remove", clientId])).ExitCode);
+        Assert.Equal(2, (await ServerProcess.RunCommandAsync(h.Host.Database, ["clients", "frobnicate"])).ExitCode);
 
         var ex = await Assert.ThrowsAsync<ClientResultException>(() =>
             h.Chat(token).CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: TestContext.Current.CancellationToken));

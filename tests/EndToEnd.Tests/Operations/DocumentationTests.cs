@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.SubAgentServer.Agents;
-using McpSubAgent.SubAgentServer.Data;
-using McpSubAgent.SubAgentServer.Providers;
 
 namespace McpSubAgent.EndToEnd.Tests.Operations;
 
@@ -40,7 +37,7 @@ public sealed partial class DocumentationTests
                 {
                     // A section of named entries: the part before the name must be a setting (a dictionary or list).
                     var section = key[..key.IndexOf('{', StringComparison.Ordinal)].TrimEnd(':');
-                    if (!settings.ContainsKey(section) && section != AgentExtensions.ProvidersSectionName)
+                    if (!settings.ContainsKey(section) && section != HostConstant("Agents.AgentExtensions", "ProvidersSectionName"))
                     {
                         problems.Add($"{key}: no setting {section}");
                     }
@@ -99,7 +96,7 @@ public sealed partial class DocumentationTests
         var appSettings = JsonNode.Parse(File.ReadAllText(SourceTree.Path("src", "SubAgentServer", "appsettings.json")))!;
 
         Assert.Contains($"listens on `{appSettings["Urls"]}`", readme, StringComparison.Ordinal);
-        var database = DatabaseExtensions.DefaultConnectionString["Data Source=".Length..];
+        var database = DefaultConnectionString()["Data Source=".Length..];
         Assert.Contains($"`src/SubAgentServer/{database}`", readme, StringComparison.Ordinal);
     }
 
@@ -113,7 +110,7 @@ public sealed partial class DocumentationTests
         }
 
         // Read outside options classes: the connection string, the Data Protection certificate, Kestrel's address.
-        settings["ConnectionStrings:Default"] = DatabaseExtensions.DefaultConnectionString;
+        settings["ConnectionStrings:Default"] = DefaultConnectionString();
         var dataProtection = File.ReadAllText(SourceTree.Path("src", "SubAgentServer", "Hosting", "DataProtectionExtensions.cs"));
         foreach (var key in new[] { "DataProtection:CertificatePath", "DataProtection:CertificatePassword" }.Where(k => dataProtection.Contains($"\"{k}\"", StringComparison.Ordinal)))
         {
@@ -121,9 +118,18 @@ public sealed partial class DocumentationTests
         }
 
         settings["Urls"] = (string?)JsonNode.Parse(File.ReadAllText(SourceTree.Path("src", "SubAgentServer", "appsettings.json")))!["Urls"];
-        Assert.NotNull(typeof(ProviderEndpoint).GetProperty(nameof(ProviderEndpoint.BaseUrl)));
+        Assert.NotNull(HostType("Providers.ProviderEndpoint").GetProperty("BaseUrl"));
         return settings;
     }
+
+    /// <summary>The connection string the server uses when none is configured.</summary>
+    private static string DefaultConnectionString() => HostConstant("Data.DatabaseExtensions", "DefaultConnectionString");
+
+    private static string HostConstant(string type, string name) => (string)HostType(type).GetField(name)!.GetRawConstantValue()!;
+
+    /// <summary>A type of the server, found as <see cref="ConfigurationReferenceTests.OptionsSettings"/> finds its options classes.</summary>
+    private static Type HostType(string name) =>
+        typeof(Program).Assembly.GetType("McpSubAgent.SubAgentServer." + name, throwOnError: true)!;
 
     private static string? Text(object? value) => value switch
     {

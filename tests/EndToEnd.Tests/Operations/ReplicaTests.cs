@@ -196,7 +196,7 @@ public sealed class ReplicaTests
         (string)request.Messages.Last(m => (string?)m?["role"] == "user")!["content"]!;
 
     private static string Prompt(AgentTask task) =>
-        (string)AgentTaskRun.Read(task.RequestJson).Run.Messages.Last(m => (string?)m?["role"] == "user")!["content"]!;
+        (string)JsonNode.Parse(task.RequestJson)!["run"]!["messages"]!.AsArray().Last(m => (string?)m?["role"] == "user")!["content"]!;
 
     private static async Task<McpClient> ConnectAsync(Uri endpoint, string token) =>
         await McpClient.CreateAsync(

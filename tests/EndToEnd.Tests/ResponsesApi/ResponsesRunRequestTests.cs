@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.OpenAIApi;
 using McpSubAgent.EndToEnd.Tests.Tasks;
 using McpSubAgent.SubAgentServer.Data;
-using McpSubAgent.SubAgentServer.ResponsesApi;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,7 +62,7 @@ public sealed class ResponsesRunRequestTests
         var taskId = await db.StoredResponses.Where(r => r.Id == id).Select(r => r.TaskId).SingleAsync(TestContext.Current.CancellationToken);
         var task = await db.AgentTasks.AsNoTracking().SingleAsync(t => t.Id == taskId, TestContext.Current.CancellationToken);
         var stored = JsonNode.Parse(task.RequestJson)!;
-        Assert.Equal(AgentTaskSurface.Response, (string?)stored["surface"]);
+        Assert.Equal("response", (string?)stored["surface"]);
         Assert.Equal("text", (string?)stored["run"]!["output_mode"]);
         Assert.Equal(3, (int?)stored["run"]!["max_rounds"]);
         Assert.Equal("docs", (string?)stored["run"]!["mcp_servers"]![0]!["server_label"]);
@@ -81,24 +79,17 @@ public sealed class ResponsesRunRequestTests
             new Dictionary<string, string?> { ["Tasks:CleanupInterval"] = "00:00:00.200", ["Responses:Retention"] = "1.00:00:00" },
             services => services.AddSingleton<TimeProvider>(clock));
         var token = await h.SignInAsync("ann@retention.example");
-        h.Llm.Enqueue(LlmReply.Text("Keep me a day."));
+        var ct = TestContext.Current.CancellationToken;
+        h.Llm.Enqueue(LlmReply.Text("Keep me a day."), LlmReply.Text("Keep me a day too."));
         using var created = await h.PostAsync(token, new JsonObject { ["model"] = "fake-model", ["input"] = "Hi." }, "v1/responses");
         var id = (string)(await OpenAIApiHarness.JsonAsync(created))["id"]!;
-        var ct = TestContext.Current.CancellationToken;
 
-        // Within the retention a sweep keeps it.
+        // A second response, 23 hours younger: still within its retention when the first is past it.
         clock.Advance(TimeSpan.FromHours(23));
-        await using (var scope = h.Host.Services.CreateAsyncScope())
-        {
-            Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<StoredResponseRetention>().DeleteExpiredAsync(ct));
-        }
+        using var younger = await h.PostAsync(token, new JsonObject { ["model"] = "fake-model", ["input"] = "Hi again." }, "v1/responses");
+        var youngerId = (string)(await OpenAIApiHarness.JsonAsync(younger))["id"]!;
 
-        using (var kept = await h.GetAsync(token, $"v1/responses/{id}"))
-        {
-            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
-        }
-
-        // Past it, the worker's sweep deletes it.
+        // Past the first one's retention, the worker's sweep deletes it.
         clock.Advance(TimeSpan.FromHours(2));
         var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
         HttpStatusCode status;
@@ -111,5 +102,9 @@ public sealed class ResponsesRunRequestTests
         while (status == HttpStatusCode.OK && DateTimeOffset.UtcNow < deadline);
 
         Assert.Equal(HttpStatusCode.NotFound, status);
+
+        // The sweep that deleted it kept the one within its retention.
+        using var kept = await h.GetAsync(token, $"v1/responses/{youngerId}");
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using McpSubAgent.Completions.Approvals;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
@@ -49,13 +48,15 @@ public sealed class AgentTaskApprovalTests
     [InlineData("deny", 0, "denied by the user")]
     public async Task StartAgentTask_RequireApproval_WaitsWithoutAWorker_ThenRunsTheDecidedCallOnce(string decision, int callsMade, string toolResult)
     {
-        await using var harness = await TaskTestHost.StartAsync();
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?> { ["Tasks:WorkerConcurrency"] = "1" });
         var client = await harness.SignInAsync(Email);
 
         var (id, page) = await StartAndAwaitApprovalAsync(harness, client);
 
-        // Waiting holds no worker, and the call has not reached the server.
-        Assert.Equal(0, harness.Host.Services.GetRequiredService<AgentTaskRunRegistry>().Count);
+        // Waiting holds no worker (the one worker runs another task meanwhile), and the call has not reached the server.
+        harness.Llm.Enqueue(LlmReply.Text("Done."));
+        var other = (await harness.StartTaskAsync(client, "Meanwhile.", servers: [])).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitForStatusAsync(client, other, "completed");
         Assert.Equal(0, harness.Downstream.CallCount("echo"));
         using var http = harness.Host.CreateHttpClient();
         var resultPage = await http.GetStringAsync($"tasks/{id}.md", TestContext.Current.CancellationToken);
@@ -67,10 +68,10 @@ public sealed class AgentTaskApprovalTests
 
         var done = await TaskTestHost.WaitForStatusAsync(client, id, "completed");
         Assert.Equal(callsMade, harness.Downstream.CallCount("echo"));
-        Assert.Contains(toolResult, (string?)harness.Llm.Requests[1].Messages[^1]!["content"], StringComparison.Ordinal);
+        Assert.Contains(toolResult, (string?)harness.Llm.Requests[2].Messages[^1]!["content"], StringComparison.Ordinal);
         Assert.EndsWith("Done.", done.GetProperty("output").GetString()!.TrimEnd(), StringComparison.Ordinal);
         Assert.Equal(0, done.GetProperty("approvals").GetArrayLength());
-        Assert.Equal(2, harness.Llm.RequestCount);
+        Assert.Equal(3, harness.Llm.RequestCount);
 
         // The decision served its call: deciding again is refused and runs nothing more.
         var (again, _) = await DecideAsync(harness.Host, page, Email, decision);

@@ -1,6 +1,5 @@
-using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Data;
-using McpSubAgent.SubAgentServer.Tasks;
+using McpSubAgent.Testing.Llm;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,25 +25,17 @@ public sealed class AgentTaskInserterTests
     [Fact]
     public async Task MoreThanOneBatchAtOnce_AllAreStored()
     {
-        await using var host = await SubAgentHost.StartAsync(settings: new Dictionary<string, string?> { ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1" });
-        var inserter = host.Services.GetRequiredService<AgentTaskInserter>();
-        var now = DateTimeOffset.UtcNow;
-        var count = AgentTaskInserter.MaxBatch + 44;
-        var tasks = Enumerable.Range(0, count).Select(_ => new AgentTask
-        {
-            Id = AgentTask.NewId(),
-            OwnerKey = "batch-owner",
-            RequestJson = "{}",
-            Status = AgentTaskStatus.Cancelled,
-            CreatedAt = now,
-            UpdatedAt = now,
-            EndedAt = now,
-        }).ToList();
+        // More starts at once than one batch of the inserter takes (256).
+        const int Count = 300;
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?> { ["Tasks:MaxPendingTasksPerUser"] = "1000" });
+        var client = await harness.SignInAsync("tasks-batches@example.com");
+        harness.Llm.Responder = _ => LlmReply.Text("done");
 
-        await Task.WhenAll(tasks.Select(inserter.AddAsync));
+        var started = await Task.WhenAll(Enumerable.Range(0, Count).Select(i => harness.StartTaskAsync(client, $"Task {i}.", servers: [])));
 
-        await using var scope = host.Services.CreateAsyncScope();
+        Assert.Equal(Count, started.Select(s => s.GetProperty("task_id").GetString()!).Distinct(StringComparer.Ordinal).Count());
+        await using var scope = harness.Host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        Assert.Equal(count, await db.AgentTasks.CountAsync(t => t.OwnerKey == "batch-owner", TestContext.Current.CancellationToken));
+        Assert.Equal(Count, await db.AgentTasks.CountAsync(TestContext.Current.CancellationToken));
     }
 }

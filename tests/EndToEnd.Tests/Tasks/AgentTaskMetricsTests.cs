@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -8,6 +7,8 @@ namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
 public sealed class AgentTaskMetricsTests
 {
+    private const string MeterName = "McpSubAgent.Tasks";
+
     [Fact]
     public async Task QueueGauges_CountQueuedAndWorkingTasks()
     {
@@ -19,10 +20,11 @@ public sealed class AgentTaskMetricsTests
             await harness.StartTaskAsync(client, $"task {i}");
         }
 
+        // Observed by meter and instrument name, as an OpenTelemetry exporter sees them.
         var factory = harness.Host.Services.GetRequiredService<IMeterFactory>();
-        using var queued = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.queued");
-        using var working = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.working");
-        using var authRequired = new MetricCollector<long>(factory, AgentTaskMetrics.MeterName, "mcpsubagent.tasks.auth_required");
+        using var queued = new MetricCollector<long>(factory, MeterName, "mcpsubagent.tasks.queued");
+        using var working = new MetricCollector<long>(factory, MeterName, "mcpsubagent.tasks.working");
+        using var authRequired = new MetricCollector<long>(factory, MeterName, "mcpsubagent.tasks.auth_required");
 
         // One worker: one task runs (its LLM answers after 3 s) while two wait.
         await TaskTestHost.WaitUntilAsync(() =>

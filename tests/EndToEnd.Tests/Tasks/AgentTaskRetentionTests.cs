@@ -1,5 +1,4 @@
 using System.Net;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,20 +22,12 @@ public sealed class AgentTaskRetentionTests
         using var http = new HttpClient();
         var ct = TestContext.Current.CancellationToken;
 
-        // A sweep within the retention deletes neither.
+        // Another one not stored, which ends 23 hours later: still within its day when the first is past it.
         clock.Advance(TimeSpan.FromHours(23));
-        await using (var scope = harness.Host.Services.CreateAsyncScope())
-        {
-            var (deleted, _) = await scope.ServiceProvider.GetRequiredService<AgentTaskStore>().CleanUpAsync(ct);
-            Assert.Equal(0, deleted);
-        }
+        var younger = await harness.StartTaskAsync(client, "forget me later", store: false);
+        await TaskTestHost.WaitForStatusAsync(client, younger.GetProperty("task_id").GetString()!, "completed");
 
-        using (var early = await http.GetAsync(ephemeral.GetProperty("json_url").GetString(), ct))
-        {
-            Assert.Equal(HttpStatusCode.OK, early.StatusCode);
-        }
-
-        // Past it, the worker's own sweep deletes the one not stored.
+        // Past the first one's day, the worker's own sweep deletes it.
         clock.Advance(TimeSpan.FromHours(1.5));
         var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
         HttpStatusCode status;
@@ -51,5 +42,9 @@ public sealed class AgentTaskRetentionTests
         Assert.Equal(HttpStatusCode.NotFound, status);
         using var stored = await http.GetAsync(kept.GetProperty("json_url").GetString(), ct);
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+
+        // The sweep that deleted it kept the one within its day.
+        using var early = await http.GetAsync(younger.GetProperty("json_url").GetString(), ct);
+        Assert.Equal(HttpStatusCode.OK, early.StatusCode);
     }
 }

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using McpSubAgent.Completions.Approvals;
-using McpSubAgent.Completions.Requests;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.EndToEnd.Tests.OpenAIApi;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
@@ -10,6 +9,7 @@ using McpSubAgent.Testing.Mcp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
@@ -40,8 +40,16 @@ public sealed class AgentTaskStoredShapeTests
             await db.GetService<IMigrator>().MigrateAsync(previous, cancellationToken);
 
             // As the previous version wrote them.
-            var parameters = System.Text.Json.JsonSerializer.Serialize(
-                SubAgentServer.Agents.AgentParameters.FromTool("Old task.", [server], null, null, null, 5, null), AgentTaskJsonContext.Default.AgentParameters);
+            var parameters = new JsonObject
+            {
+                ["prompt"] = "Old task.",
+                ["mcpServers"] = new JsonArray(server),
+                ["allowedTools"] = new JsonArray(),
+                ["model"] = null,
+                ["instructions"] = null,
+                ["maxRounds"] = 5,
+                ["profile"] = null,
+            }.ToJsonString();
             await InsertAsync(db, provider, "old-parameters-task", parameters, null,
                 Transcript(new JsonObject { ["role"] = "user", ["content"] = "Old task." }));
 
@@ -87,75 +95,132 @@ public sealed class AgentTaskStoredShapeTests
         await using var after = Context(database);
         var rows = await after.AgentTasks.AsNoTracking().ToListAsync(cancellationToken);
         Assert.Equal(2, rows.Count);
-        Assert.All(rows, r => Assert.Equal(server, AgentTaskRun.Read(r.RequestJson).Run.McpServers.Single().ServerUrl));
+        Assert.All(rows, r =>
+        {
+            Assert.Contains(JsonNode.Parse(r.RequestJson)!.AsObject(), p => p.Key is "run" or "parameters" or "request");
+            Assert.Contains(server, r.RequestJson, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
-    public void StoredRun_ReadBack_IsTheSameRequest()
+    public async Task StoredRun_OfABackgroundCompletion_KeepsWhatWasAsked_AndTheWorkerRunsWithIt()
     {
-        var tool = new JsonObject
+        await using var h = await OpenAIApiHarness.StartAsync();
+        var token = await h.SignInAsync("stored-shape@example.com");
+        h.Llm.Responder = request => (string?)request.Messages[^1]?["role"] == "tool"
+            ? LlmReply.Text("Done.")
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", request.ToolNames.Single(n => n.EndsWith("_echo", StringComparison.Ordinal)), """{"text":"hi"}"""));
+        var requireApproval = JsonNode.Parse("""{"always": {"tool_names": ["add"]}, "never": {"tool_names": ["echo"]}}""");
+        var body = new JsonObject
         {
-            ["type"] = "mcp",
-            ["server_url"] = "https://mcp.example.com/mcp",
-            ["server_label"] = "docs",
-            ["allowed_tools"] = new JsonArray("search", "fetch"),
-            ["headers"] = new JsonObject { ["X-Team"] = "blue" },
-            ["require_approval"] = JsonNode.Parse("""{"always": {"tool_names": ["delete"]}, "never": {"read_only": true}}"""),
-        };
-        var request = new CompletionRunRequest
-        {
-            Messages = [new JsonObject { ["role"] = "user", ["content"] = "Hi." }],
-            McpServers = [McpServerSpec.FromToolEntry(tool, "tools[0]"), McpServerSpec.Create("https://other.example.com/mcp", "messages")],
-            CallerTools = [JsonNode.Parse("""{"type":"function","function":{"name":"mine"}}""")],
-            Model = "m",
-            UpstreamFields = new JsonObject { ["temperature"] = 0.5 },
-            OutputMode = McpOutputMode.Text,
-            MaxRounds = 7,
-            Profile = "work",
-            WaitForLogin = TimeSpan.FromSeconds(30),
-            WaitForApproval = TimeSpan.FromSeconds(40),
-            McpSearch = true,
+            ["model"] = "fake-model",
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi." }),
+            ["tools"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "mcp",
+                ["server_url"] = h.Downstream.Endpoint.AbsoluteUri,
+                ["server_label"] = "docs",
+                ["allowed_tools"] = new JsonArray("echo", "add"),
+                ["require_approval"] = requireApproval!.DeepClone(),
+            }),
+            ["temperature"] = 0.5,
+            ["mcp_output"] = "text",
+            ["max_rounds"] = 7,
+            ["mcp_wait_for_login"] = 30,
+            ["mcp_wait_for_approval"] = 40,
+            ["background"] = true,
         };
 
-        var json = AgentTaskRun.Create(AgentTaskSurface.ChatCompletion, request, loginNeedsEndUser: true).ToJson();
-        var read = AgentTaskRun.Read(json);
-        var back = read.ToRunRequest(read.Conversation(null));
+        using var created = await h.PostAsync(token, body);
+        var started = await OpenAIApiHarness.JsonAsync(created);
+        var done = await BackgroundCompletionTests.WaitForStatusAsync((string)started["json_url"]!, "completed");
 
-        Assert.Equal((AgentTaskSurface.ChatCompletion, true), (read.Surface, read.LoginNeedsEndUser));
-        Assert.Equal(request.Messages.ToJsonString(), back.Messages.ToJsonString());
-        Assert.Equal(request.CallerTools.ToJsonString(), back.CallerTools.ToJsonString());
-        Assert.Equal(request.UpstreamFields.ToJsonString(), back.UpstreamFields.ToJsonString());
-        Assert.Equal((request.Model, request.OutputMode, request.MaxRounds, request.Profile, request.WaitForLogin, request.WaitForApproval, request.McpSearch),
-            (back.Model, back.OutputMode, back.MaxRounds, back.Profile, back.WaitForLogin, back.WaitForApproval, back.McpSearch));
-        Assert.Equal(2, back.McpServers.Count);
-        var docs = back.McpServers[0];
-        Assert.Equal((new Uri("https://mcp.example.com/mcp"), "docs", "blue"), (docs.ServerUrl, docs.Label, docs.Headers["x-team"]));
-        Assert.Equal(["fetch", "search"], docs.AllowedTools!.Order(StringComparer.Ordinal));
-        Assert.Equal(request.McpServers[0].RequireApproval.ToJson().ToJsonString(), docs.RequireApproval.ToJson().ToJsonString());
-        Assert.True(docs.RequireApproval.Requires(Tool("delete", readOnly: true)));
-        Assert.False(docs.RequireApproval.Requires(Tool("search", readOnly: true)));
-        Assert.True(docs.RequireApproval.Requires(Tool("write", readOnly: false)));
-        Assert.True(back.McpServers[1].RequireApproval.IsNever);
+        // The worker ran it as asked: the same model and upstream fields, only the allowed tools, text output.
+        Assert.Equal("Done.", ((string)done["output"]!).Trim());
+        Assert.Equal("echo: hi", (string?)h.Llm.Requests[1].Messages[^1]?["content"]);
+        Assert.Equal(2, h.Llm.RequestCount);
+        Assert.All(h.Llm.Requests, r => Assert.Equal(("fake-model", 0.5), (r.Model, (double?)r.Body["temperature"])));
+        Assert.All(h.Llm.Requests, r => Assert.Equal(["add", "echo"], r.ToolNames.Select(n => n[(n.LastIndexOf('_') + 1)..]).Order(StringComparer.Ordinal)));
+        Assert.Equal(1, h.Downstream.CallCount("echo"));
 
-        // A field a later version adds is ignored here rather than failing the task.
-        var newer = JsonNode.Parse(json)!.AsObject();
-        newer["run"]!["url_context"] = new JsonObject { ["urls"] = new JsonArray("https://example.com") };
-        newer["retries"] = 2;
-        Assert.Equal("Hi.", (string?)AgentTaskRun.Read(newer.ToJsonString()).Run.Messages[0]?["content"]);
+        // And the one stored shape holds every field of the request, to run it the same after a restart.
+        await using var scope = h.Host.Services.CreateAsyncScope();
+        var task = await scope.ServiceProvider.GetRequiredService<AppDbContext>().AgentTasks.AsNoTracking()
+            .SingleAsync(t => t.Id == (string)started["id"]!, TestContext.Current.CancellationToken);
+        var stored = JsonNode.Parse(task.RequestJson)!;
+        var run = stored["run"]!;
+        Assert.Equal("chat_completion", (string?)stored["surface"]);
+        Assert.Equal(("Hi.", "fake-model", "text", 7), ((string?)run["messages"]![0]!["content"], (string?)run["model"], (string?)run["output_mode"], (int?)run["max_rounds"]));
+        Assert.Equal(0.5, (double?)run["upstream_fields"]!["temperature"]);
+        var server = run["mcp_servers"]![0]!;
+        Assert.Equal((h.Downstream.Endpoint.AbsoluteUri, "docs"), ((string?)server["server_url"], (string?)server["server_label"]));
+        Assert.Equal(["add", "echo"], server["allowed_tools"]!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
+        Assert.Equal("add", (string?)server["require_approval"]!["always"]!["tool_names"]!.AsArray().Single());
+        Assert.Equal("echo", (string?)server["require_approval"]!["never"]!["tool_names"]!.AsArray().Single());
+
+        // A task waits for a login or an approval in its own statuses, not in the run: the request's waits are not kept.
+        Assert.Equal((null, null), ((double?)run["wait_for_login_seconds"], (double?)run["wait_for_approval_seconds"]));
     }
 
     [Fact]
-    public void StoredRun_NoneOfTheShapes_IsAnInputErrorThatFailsTheTask()
+    public async Task StoredRun_OfALaterVersion_Runs_AndNoneOfTheShapes_FailsTheTaskAsAnInputError()
     {
-        Assert.Throws<SubAgentServer.Agents.AgentInputException>(() => AgentTaskRun.Read("{}"));
-        Assert.Throws<SubAgentServer.Agents.AgentInputException>(() => AgentTaskRun.Read("""{"request":{"messages":[]}}"""));
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var llm = await ScriptedLlmServer.StartAsync(cancellationToken);
+        llm.Responder = request => LlmReply.Text("answered " + request.Messages[^1]?["content"]);
+        var database = TestDatabase.SqliteFile();
+
+        // A later version's row (fields this one does not know, in the run and around it, and none it may leave out), and
+        // two that are no shape.
+        var newer = new JsonObject
+        {
+            ["surface"] = "agent_task",
+            ["run"] = new JsonObject
+            {
+                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi." }),
+                ["reasoning_budget"] = new JsonObject { ["tokens"] = 100 },
+            },
+            ["retries"] = 2,
+        };
+        await using (var db = Context(database))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            db.AgentTasks.AddRange(Queued("newer-task", newer.ToJsonString()), Queued("no-shape", "{}"), Queued("bad-request", """{"request":{"messages":[]}}"""));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await using var host = await SubAgentHost.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = llm.BaseUrl.AbsoluteUri,
+            ["OPENAI_API_KEY"] = "sk-upstream-test",
+            ["Completions:DefaultModel"] = "fake-model",
+            ["Tasks:PollInterval"] = "00:00:00.100",
+        });
+
+        var ran = await TaskTestHost.WaitForPageStatusAsync(host, "newer-task", "completed", TimeSpan.FromSeconds(20));
+        Assert.Contains("answered Hi.", (string)ran["output"]!, StringComparison.Ordinal);
+        foreach (var id in new[] { "no-shape", "bad-request" })
+        {
+            var failed = await TaskTestHost.WaitForPageStatusAsync(host, id, "failed", TimeSpan.FromSeconds(20));
+            Assert.Equal("failed", (string?)failed["status"]);
+
+            // An input error, said as such: not the message of a bug in the server.
+            var error = (string?)failed["error"];
+            Assert.False(string.IsNullOrWhiteSpace(error));
+            Assert.DoesNotContain("error in the server", error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, llm.RequestCount);
     }
 
-    private static ModelContextProtocol.Protocol.Tool Tool(string name, bool readOnly) => new()
+    private static AgentTask Queued(string id, string requestJson) => new()
     {
-        Name = name,
-        InputSchema = System.Text.Json.JsonDocument.Parse("""{"type":"object"}""").RootElement,
-        Annotations = new() { ReadOnlyHint = readOnly },
+        Id = id,
+        OwnerKey = "stored-shape-owner",
+        RequestJson = requestJson,
+        Status = AgentTaskStatus.Queued,
+        CreatedAt = DateTimeOffset.UtcNow,
+        UpdatedAt = DateTimeOffset.UtcNow,
     };
 
     /// <summary>A finished round: the model called echo, and its result came back.</summary>

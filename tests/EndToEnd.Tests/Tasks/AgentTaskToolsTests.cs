@@ -92,23 +92,24 @@ public sealed class AgentTaskToolsTests
     [InlineData(TestDatabase.PostgreSql)]
     public async Task CancelAgentTask_DuringSlowTool_StopsTheRunWithinASecond(string provider)
     {
-        await using var harness = await TaskTestHost.StartAsync(database: await TestDatabase.CreateAsync(provider));
+        // One worker: the next task runs only once the cancelled run has let go of it.
+        await using var harness = await TaskTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Tasks:WorkerConcurrency"] = "1" }, database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-cancel@example.com");
-        harness.Llm.Enqueue(
-            LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":20000}""")),
-            LlmReply.Text("Should never be asked for."));
+        harness.Llm.Enqueue(LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":20000}""")));
         var id = (await harness.StartTaskAsync(client, "Sleep for long.")).GetProperty("task_id").GetString()!;
         await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow tool call");
-        var runs = harness.Host.Services.GetRequiredService<AgentTaskRunRegistry>();
-        Assert.Equal(1, runs.Count);
 
         var cancelled = await TaskTestHost.CallAsync(client, "cancel_agent_task", new() { ["task_id"] = id });
 
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
-        await TaskTestHost.WaitUntilAsync(() => runs.Count == 0, "the run to stop", TimeSpan.FromSeconds(1));
+        harness.Llm.Enqueue(LlmReply.Text("Next one done."));
+        var next = (await harness.StartTaskAsync(client, "Then this one.", servers: [])).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitForStatusAsync(client, next, "completed", TimeSpan.FromSeconds(3));
 
-        // The run has left the registry: it asks the upstream nothing more.
-        Assert.Equal(1, harness.Llm.RequestCount);
+        // The run stopped long before its 20 s call would have ended, and it asked the upstream nothing more.
+        Assert.Equal(2, harness.Llm.RequestCount);
+        Assert.Equal("Then this one.", (string?)harness.Llm.Requests[1].Messages[^1]?["content"]);
         var task = await TaskTestHost.CallAsync(client, "get_agent_task", new() { ["task_id"] = id });
         Assert.Equal("cancelled", task.GetProperty("status").GetString());
 

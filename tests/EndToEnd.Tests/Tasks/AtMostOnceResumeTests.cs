@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using McpSubAgent.SubAgentServer.Tasks;
 using McpSubAgent.Testing.Llm;
 using McpSubAgent.Testing.Mcp;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,9 +54,8 @@ public sealed class AtMostOnceResumeTests
     private static async Task<(TaskTestHost Harness, JsonObject Task, int LlmRequestsBeforeResume)> DieDuringCallAsync(
         string functionName, string toolName, int milliseconds)
     {
-        var harness = await TaskTestHost.StartAsync(ShortLeases,
-            services => services.PostConfigure<AgentTaskOptions>(o => o.ReleaseLeasesOnShutdown = false),
-            new TestMcpServerOptions { SideEffectTools = true });
+        var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?>(ShortLeases) { ["Tasks:ReleaseLeasesOnShutdown"] = "false" },
+            mcpOptions: new TestMcpServerOptions { SideEffectTools = true });
         var client = await harness.SignInAsync($"at-most-once-{toolName}@example.com");
         harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
             ? LlmReply.Text("Checked the outbox.")
