@@ -2,36 +2,16 @@ using System.Text.Json.Serialization;
 
 namespace McpSubAgent.SubAgentServer.Agents;
 
-/// <summary>The structured result of a sub-agent run (<c>structuredContent</c> of <c>run_agent</c>).</summary>
-internal sealed record AgentRunResult
+/// <summary>
+/// The structured result of a sub-agent run (<c>structuredContent</c> of <c>run_agent</c>). Its
+/// <see cref="AgentRunState.Status"/> is <c>completed</c>, <c>auth_required</c>, <c>approval_required</c> or <c>failed</c>.
+/// </summary>
+internal sealed record AgentRunResult : AgentRunState
 {
-    /// <summary><c>completed</c>, <c>auth_required</c>, <c>approval_required</c> or <c>failed</c>.</summary>
-    [JsonPropertyName("status")]
-    public required string Status { get; init; }
-
-    /// <summary>The answer in markdown, with each tool call and result.</summary>
-    [JsonPropertyName("output")]
-    public string Output { get; init; } = "";
-
-    /// <summary>The logins needed before the run can use its MCP servers.</summary>
-    [JsonPropertyName("login_links")]
-    public IReadOnlyList<AgentLoginLink> LoginLinks { get; init; } = [];
-
-    /// <summary>The tool calls that wait for the user's approval (status <c>approval_required</c>).</summary>
-    [JsonPropertyName("approvals")]
-    public IReadOnlyList<AgentApproval> Approvals { get; init; } = [];
-
     /// <summary>Every MCP tool call of the run.</summary>
     [JsonPropertyName("tool_calls")]
+    [JsonPropertyOrder(5)]
     public IReadOnlyList<AgentToolCall> ToolCalls { get; init; } = [];
-
-    /// <summary>Tokens over all rounds.</summary>
-    [JsonPropertyName("usage")]
-    public AgentUsage Usage { get; init; } = new(0, 0, 0);
-
-    /// <summary>Why the run failed, when it did.</summary>
-    [JsonPropertyName("error")]
-    public string? Error { get; init; }
 }
 
 /// <summary>A login link for one MCP server.</summary>

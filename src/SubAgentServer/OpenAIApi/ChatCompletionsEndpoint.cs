@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions;
-using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.OpenAI;
 using McpSubAgent.Completions.Requests;
@@ -31,19 +29,17 @@ internal static class ChatCompletionsEndpoint
         ILogger<ChatCompletionStreamResult> logger)
     {
         var cancellationToken = http.RequestAborted;
-        var limit = options.Value.MaxRequestBodyBytes;
-        if (await BoundedBody.ReadAsync(http.Request.Body, limit, http.Request.ContentLength, cancellationToken) is not { } bytes)
+        var (body, invalid) = await OpenAIRequestBody.ReadAsync(http, options);
+        if (body is null)
         {
-            return OpenAIErrorResult.TooLarge(limit);
+            return invalid!;
         }
 
-        JsonObject body;
         ChatCompletionRequest request;
         bool background;
         bool store;
         try
         {
-            body = ParseObject(bytes);
             background = ReadFlag(body, "background") ?? false;
             body.Remove("background");
             request = ChatCompletionRequestParser.Parse(body);
@@ -169,19 +165,6 @@ internal static class ChatCompletionsEndpoint
         var started = new BackgroundCompletion(task.Id, task.Status,
             AgentTaskPages.MarkdownUrl(baseUri, task.Id).AbsoluteUri, AgentTaskPages.JsonUrl(baseUri, task.Id).AbsoluteUri);
         return TypedResults.Json(started, OpenAIApiJsonContext.Default.BackgroundCompletion, statusCode: StatusCodes.Status202Accepted);
-    }
-
-    private static JsonObject ParseObject(byte[] bytes)
-    {
-        try
-        {
-            StrictJson.Validate(bytes);
-            return JsonNode.Parse(bytes) as JsonObject ?? throw new InvalidRequestException("The request body must be a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidRequestException($"The request body is not valid JSON: {ex.Message}", innerException: ex);
-        }
     }
 
     private static bool? ReadFlag(JsonObject body, string name) => body[name] switch

@@ -1,11 +1,8 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions.Events;
 using McpSubAgent.Completions.Loop;
 using McpSubAgent.Completions.OpenAI;
-using McpSubAgent.Completions.Usage;
 using McpSubAgent.SubAgentServer.Agents;
-using ModelContextProtocol.Protocol;
 
 namespace McpSubAgent.SubAgentServer.ResponsesApi;
 
@@ -23,12 +20,7 @@ internal sealed partial class ResponseBuilder
     private readonly bool _stream;
     private readonly IReadOnlySet<string> _listedLabels;
     private readonly IReadOnlyDictionary<string, string> _approvalIdsByCallId;
-    private readonly Dictionary<string, (int Index, JsonObject Item)> _calls = new(StringComparer.Ordinal);
     private readonly JsonArray _loginLinks = [];
-    private readonly StringBuilder _text = new();
-    private (int Index, JsonObject Item)? _message;
-    private (int Index, JsonObject Item)? _reasoning;
-    private readonly StringBuilder _reasoningText = new();
     private int _sequence;
     private string? _engineText;
 
@@ -219,156 +211,6 @@ internal sealed partial class ResponseBuilder
     }
 
     private string LabelOf(Uri serverUrl) => _request.Labels.GetValueOrDefault(serverUrl) ?? serverUrl.Host;
-
-    private void AddToolList(string label, IReadOnlyList<Tool> tools, string? error)
-    {
-        CloseMessage();
-        var item = new JsonObject
-        {
-            ["type"] = "mcp_list_tools", ["id"] = ResponseIds.ToolList(), ["server_label"] = label, ["tools"] = new JsonArray(), ["error"] = null,
-        };
-        var index = Added(item);
-        Emit("response.mcp_list_tools.in_progress", new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index });
-        item["tools"] = new JsonArray([.. tools.Select(t => (JsonNode)new JsonObject
-        {
-            ["name"] = t.Name,
-            ["description"] = t.Description,
-            ["input_schema"] = JsonNode.Parse(t.InputSchema.GetRawText()),
-            ["annotations"] = t.Annotations is { } a ? Annotations(a) : null,
-        })]);
-        item["error"] = error;
-        Emit(error is null ? "response.mcp_list_tools.completed" : "response.mcp_list_tools.failed",
-            new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index });
-        Done(index, item);
-    }
-
-    private void AppendText(string text)
-    {
-        if (_message is null)
-        {
-            var item = new JsonObject
-            {
-                ["type"] = "message", ["id"] = ResponseIds.Message(), ["status"] = "in_progress", ["role"] = "assistant", ["content"] = new JsonArray(),
-            };
-            var index = Added(item);
-            _message = (index, item);
-            Emit("response.content_part.added", TextEvent(index, item, new JsonObject { ["part"] = TextPart("") }));
-        }
-
-        _text.Append(text);
-        var (i, message) = _message.Value;
-        Emit("response.output_text.delta", TextEvent(i, message, new JsonObject { ["delta"] = text, ["logprobs"] = new JsonArray() }));
-    }
-
-    private void CloseMessage()
-    {
-        if (_message is not { } open)
-        {
-            return;
-        }
-
-        var text = _text.ToString();
-        Emit("response.output_text.done", TextEvent(open.Index, open.Item, new JsonObject { ["text"] = text, ["logprobs"] = new JsonArray() }));
-        Emit("response.content_part.done", TextEvent(open.Index, open.Item, new JsonObject { ["part"] = TextPart(text) }));
-        open.Item["content"] = new JsonArray(TextPart(text));
-        open.Item["status"] = "completed";
-        Done(open.Index, open.Item);
-        _message = null;
-        _text.Clear();
-    }
-
-    /// <summary>The model's reasoning, where the upstream sends it, as a <c>reasoning</c> item before what follows it.</summary>
-    private void AppendReasoning(string text)
-    {
-        if (_reasoning is null)
-        {
-            CloseMessage();
-            var item = new JsonObject
-            {
-                ["type"] = "reasoning", ["id"] = ResponseIds.Reasoning(), ["summary"] = new JsonArray(), ["content"] = new JsonArray(), ["status"] = "in_progress",
-            };
-            _reasoning = (Added(item), item);
-        }
-
-        _reasoningText.Append(text);
-        var (index, reasoning) = _reasoning.Value;
-        Emit("response.reasoning_text.delta", TextEvent(index, reasoning, new JsonObject { ["delta"] = text }));
-    }
-
-    private void CloseReasoning()
-    {
-        if (_reasoning is not { } open)
-        {
-            return;
-        }
-
-        var text = _reasoningText.ToString();
-        Emit("response.reasoning_text.done", TextEvent(open.Index, open.Item, new JsonObject { ["text"] = text }));
-        open.Item["content"] = new JsonArray(new JsonObject { ["type"] = "reasoning_text", ["text"] = text });
-        open.Item["status"] = "completed";
-        _reasoning = null;
-        _reasoningText.Clear();
-        Done(open.Index, open.Item);
-    }
-
-    private void StartCall(ToolCallInfo call)
-    {
-        CloseMessage();
-        var item = new JsonObject
-        {
-            ["type"] = "mcp_call",
-            ["id"] = ResponseIds.McpCall(),
-            ["name"] = call.ToolName,
-            ["arguments"] = "",
-            ["server_label"] = LabelOf(call.ServerUrl),
-            ["approval_request_id"] = _approvalIdsByCallId.GetValueOrDefault(call.Id),
-            ["output"] = null,
-            ["error"] = null,
-            ["status"] = "in_progress",
-        };
-        var index = Added(item);
-        _calls[call.Id] = (index, item);
-        var ids = new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index };
-        Emit("response.mcp_call_arguments.delta", With(ids, "delta", call.Arguments));
-        Emit("response.mcp_call_arguments.done", With(ids, "arguments", call.Arguments));
-        item["arguments"] = call.Arguments;
-        Emit("response.mcp_call.in_progress", (JsonObject)ids.DeepClone());
-    }
-
-    private void CompleteCall(ToolCallCompleted completed)
-    {
-        if (!_calls.TryGetValue(completed.Call.Id, out var open))
-        {
-            // Denied calls and calls of an approved round that is no longer offered never started.
-            StartCall(completed.Call);
-            open = _calls[completed.Call.Id];
-        }
-
-        var (index, item) = open;
-        var succeeded = completed.Status == ToolCallStatus.Succeeded;
-        item["output"] = succeeded ? completed.Result : null;
-        item["error"] = succeeded ? null : completed.Result;
-        item["status"] = succeeded ? "completed" : "failed";
-        Emit(succeeded ? "response.mcp_call.completed" : "response.mcp_call.failed",
-            new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index });
-        Done(index, item);
-        _calls.Remove(completed.Call.Id);
-    }
-
-    private void AddFunctionCall(string callId, string name, string arguments)
-    {
-        var item = new JsonObject
-        {
-            ["type"] = "function_call", ["id"] = ResponseIds.FunctionCall(), ["call_id"] = callId, ["name"] = name, ["arguments"] = "", ["status"] = "in_progress",
-        };
-        var index = Added(item);
-        var ids = new JsonObject { ["item_id"] = item["id"]!.DeepClone(), ["output_index"] = index };
-        Emit("response.function_call_arguments.delta", With(ids, "delta", arguments));
-        Emit("response.function_call_arguments.done", With(ids, "arguments", arguments));
-        item["arguments"] = arguments;
-        item["status"] = "completed";
-        Done(index, item);
-    }
 
     private void AddDone(JsonObject item) => Done(Added(item), item);
 

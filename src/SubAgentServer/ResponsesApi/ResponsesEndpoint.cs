@@ -1,9 +1,7 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpSubAgent.Completions;
 using McpSubAgent.Completions.Approvals;
-using McpSubAgent.Completions.Limits;
 using McpSubAgent.Completions.OpenAI;
 using McpSubAgent.Completions.Requests;
 using McpSubAgent.IdentityProvider.Hosting;
@@ -38,16 +36,16 @@ internal static class ResponsesEndpoint
         ILogger<ResponseStreamResult> logger)
     {
         var cancellationToken = http.RequestAborted;
-        var limit = options.Value.MaxRequestBodyBytes;
-        if (await BoundedBody.ReadAsync(http.Request.Body, limit, http.Request.ContentLength, cancellationToken) is not { } bytes)
+        var (body, invalid) = await OpenAIRequestBody.ReadAsync(http, options);
+        if (body is null)
         {
-            return OpenAIErrorResult.TooLarge(limit);
+            return invalid!;
         }
 
         ResponsesRequest request;
         try
         {
-            request = ResponsesRequestParser.Parse(ParseObject(bytes));
+            request = ResponsesRequestParser.Parse(body);
         }
         catch (InvalidRequestException ex)
         {
@@ -370,17 +368,4 @@ internal static class ResponsesEndpoint
         $"Response with id '{id}' not found.", "invalid_request_error", param, param is null ? "not_found" : "previous_response_not_found"));
 
     private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Json(JsonObject body) => TypedResults.Text(body.ToJsonString(ReadableJson.Compact), "application/json");
-
-    private static JsonObject ParseObject(byte[] bytes)
-    {
-        try
-        {
-            StrictJson.Validate(bytes);
-            return JsonNode.Parse(bytes) as JsonObject ?? throw new InvalidRequestException("The request body must be a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidRequestException($"The request body is not valid JSON: {ex.Message}", innerException: ex);
-        }
-    }
 }

@@ -28,6 +28,7 @@ internal sealed class AgentTaskQueries
             .Where(t => t.OwnerKey == ownerKey
                 && (t.Status == AgentTaskStatus.Queued || t.Status == AgentTaskStatus.Working || t.Status == AgentTaskStatus.AuthRequired
                     || t.Status == AgentTaskStatus.InputRequired))
+            .OrderBy(t => t.Status) // any order counts the same; this one is the index's, and without one EF Core warns (10102)
             .Take(limit)
             .Count());
 

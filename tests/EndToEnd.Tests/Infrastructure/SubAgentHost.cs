@@ -1,11 +1,14 @@
 using System.Net;
 using McpSubAgent.IdentityProvider.Accounts;
+using McpSubAgent.SubAgentServer.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Infrastructure;
@@ -81,6 +84,9 @@ internal sealed class SubAgentHost : IAsyncDisposable
                 builder.UseSetting(key, value);
             }
 
+            // A query EF Core warns about at run time (a Take without an OrderBy: rows of its choosing) fails the test that runs it.
+            builder.ConfigureServices(s => s.ConfigureDbContext<SqliteAppDbContext>(o =>
+                o.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning))));
             if (services is not null)
             {
                 builder.ConfigureTestServices(services);

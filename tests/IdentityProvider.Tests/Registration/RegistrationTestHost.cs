@@ -177,21 +177,7 @@ public sealed class RegistrationTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            await _app.StopAsync(timeout.Token);
-        }
-
-        await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open is left to the OS's temp cleanup; it does not affect other tests.
-        }
+        await LoopbackApps.StopAndDeleteAsync(_app, _directory);
     }
 
     private static async Task<IResult> EchoClientAsync(HttpContext context, IOpenIddictApplicationManager applications)

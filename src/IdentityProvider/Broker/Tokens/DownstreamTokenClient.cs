@@ -8,6 +8,11 @@ namespace McpSubAgent.IdentityProvider.Broker.Tokens;
 /// <summary>The token endpoint calls of the broker: code exchange, refresh (RFC 6749) and revocation (RFC 7009), each with the resource (RFC 8707).</summary>
 internal sealed class DownstreamTokenClient(BrokerHttp http, TimeProvider timeProvider)
 {
+    private const string BearerType = "Bearer";
+
+    // A lifetime beyond any real token's, so that a server's absurd expires_in cannot overflow the date.
+    private const long MaxExpiresInSeconds = 10L * 366 * 24 * 60 * 60;
+
     public Task<TokenResult> ExchangeCodeAsync(
         DownstreamAuthorization authorization, DownstreamClient client, string code, string codeVerifier, string redirectUri,
         CancellationToken cancellationToken) =>
@@ -63,9 +68,17 @@ internal sealed class DownstreamTokenClient(BrokerHttp http, TimeProvider timePr
             return new TokenResult.Refused(response.Error ?? "invalid_response", response.ErrorDescription);
         }
 
+        // RFC 6749 §7.1: a token of a type we do not understand (DPoP, MAC) must not be used; we send only Bearer.
+        if (response.TokenType is not null && !string.Equals(response.TokenType, BearerType, StringComparison.OrdinalIgnoreCase))
+        {
+            return new TokenResult.Refused("invalid_response", $"The token endpoint issued a {response.TokenType} token; only Bearer tokens can be used.");
+        }
+
         // Some servers rotate refresh tokens, some keep them: a response without one keeps the old one.
-        var tokens = new DownstreamTokens(response.AccessToken, response.RefreshToken ?? previousRefreshToken, response.TokenType ?? "Bearer");
-        DateTimeOffset? expiresAt = response.ExpiresIn is > 0 ? timeProvider.GetUtcNow().AddSeconds(response.ExpiresIn.Value) : null;
+        var tokens = new DownstreamTokens(response.AccessToken, response.RefreshToken ?? previousRefreshToken, BearerType);
+        DateTimeOffset? expiresAt = response.ExpiresIn is > 0 and var seconds
+            ? timeProvider.GetUtcNow().AddSeconds(Math.Min(seconds, MaxExpiresInSeconds))
+            : null;
         return new TokenResult.Issued(tokens, expiresAt, response.Scope);
     }
 
