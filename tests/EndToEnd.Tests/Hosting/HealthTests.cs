@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.Infrastructure;
+using McpSubAgent.SubAgentServer.Data;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Hosting;
 
@@ -33,5 +36,36 @@ public sealed class HealthTests
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task SqliteConnections_OfTheServer_AreSetUpForAServer_OnEveryOpen()
+    {
+        await using var host = await SubAgentHost.StartAsync();
+
+        // Many opens in a row: most get a native connection back from the pool, whose settings were made once.
+        for (var open = 0; open < 20; open++)
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            try
+            {
+                var connection = db.Database.GetDbConnection();
+                Assert.Equal(1L, await PragmaAsync(connection, "synchronous")); // NORMAL
+                Assert.Equal(30000L, await PragmaAsync(connection, "busy_timeout"));
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    private static async Task<long?> PragmaAsync(System.Data.Common.DbConnection connection, string name)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name};";
+        return (long?)await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
     }
 }
