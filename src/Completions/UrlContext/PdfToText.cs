@@ -1,5 +1,8 @@
 using System.Text;
 using UglyToad.PdfPig;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.Exceptions;
+using UglyToad.PdfPig.Fonts;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 
 namespace McpSubAgent.Completions.UrlContext;
@@ -34,9 +37,22 @@ internal static class PdfToText
             var title = document.Information.Title;
             return (string.IsNullOrWhiteSpace(title) ? null : title.Trim(), text.ToString().Trim());
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        catch (PdfDocumentFormatException)
         {
-            // PdfPig throws many kinds of exceptions for damaged files; any of them means "not readable".
+            // PdfPig's answer to a file that is not a well-formed PDF (a deep nesting included).
+            return (null, null);
+        }
+        catch (PdfDocumentEncryptedException)
+        {
+            return (null, null);
+        }
+        catch (CorruptCompressedDataException)
+        {
+            // A page's content or a font stream that does not decompress.
+            return (null, null);
+        }
+        catch (InvalidFontFormatException)
+        {
             return (null, null);
         }
     }

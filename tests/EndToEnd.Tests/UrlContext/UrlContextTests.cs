@@ -104,6 +104,28 @@ public sealed class UrlContextTests
     }
 
     [Fact]
+    public async Task ChatCompletion_DamagedPdfs_AreReportedUnreadable_AndTheRunGoesOn()
+    {
+        await using var site = await TestWebSite.StartAsync(TestContext.Current.CancellationToken);
+        await using var h = await OpenAIApiHarness.StartAsync(LoopbackAllowed);
+        var token = await h.SignInAsync("damaged-pdf@example.com");
+        var whole = Pdf("A line that is cut off.");
+        var notPdf = site.Add("/not.pdf", "application/pdf", "this is not a PDF at all"u8.ToArray());
+        var truncated = site.Add("/truncated.pdf", "application/pdf", whole[..(whole.Length / 2)]);
+        var headerOnly = site.Add("/header.pdf", "application/pdf", "%PDF-1.7\n%%EOF\n"u8.ToArray());
+        h.Llm.Enqueue(LlmReply.Text("None of them could be read."));
+
+        using var response = await h.PostAsync(token, Body($"Read {notPdf}, {truncated} and {headerOnly}", UrlTool()));
+
+        Assert.True(response.IsSuccessStatusCode);
+        var sent = LastUserText(h.Llm.Requests[0]);
+        foreach (var pdf in new[] { notPdf, truncated, headerOnly })
+        {
+            Assert.Contains($"<unread url=\"{pdf}\">not read: the PDF could not be read.</unread>", sent, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ChatCompletion_OversizedPages_TextIsCutAndAPdfRefused_WithNotes()
     {
         await using var site = await TestWebSite.StartAsync(TestContext.Current.CancellationToken);
