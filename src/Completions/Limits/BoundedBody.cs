@@ -43,4 +43,36 @@ public static class BoundedBody
             }
         }
     }
+
+    /// <summary>
+    /// At most <paramref name="maxBytes"/> bytes from the start of <paramref name="stream"/>, and whether the body went
+    /// on beyond them (reading stops there): for bodies of which a prefix is still of use, such as a page's text.
+    /// </summary>
+    /// <param name="stream">The body.</param>
+    /// <param name="maxBytes">The most bytes kept.</param>
+    /// <param name="declaredLength">The body's <c>Content-Length</c>, if any: it only sizes the buffer.</param>
+    /// <param name="cancellationToken">Cancels the reading.</param>
+    /// <returns>The bytes kept, and true when the body was longer.</returns>
+    public static async Task<(byte[] Bytes, bool Cut)> ReadPrefixAsync(Stream stream, int maxBytes, long? declaredLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(maxBytes, Array.MaxLength);
+        var capacity = declaredLength is > 0 and var length ? (int)Math.Min(length, maxBytes + 1L) : 16 * 1024;
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, Math.Min(capacity, maxBytes + 1)));
+        while (buffer.WrittenCount <= maxBytes)
+        {
+            // One byte beyond the limit is read to know whether the body goes on.
+            var room = buffer.GetMemory(8 * 1024);
+            var read = await stream.ReadAsync(room[..Math.Min(room.Length, maxBytes + 1 - buffer.WrittenCount)], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return (buffer.WrittenSpan.ToArray(), false);
+            }
+
+            buffer.Advance(read);
+        }
+
+        return (buffer.WrittenSpan[..maxBytes].ToArray(), true);
+    }
 }

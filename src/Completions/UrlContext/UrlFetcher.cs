@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using McpSubAgent.Completions.Credentials;
 using McpSubAgent.Completions.Limits;
 using Microsoft.Extensions.Logging;
@@ -88,7 +87,7 @@ internal sealed partial class UrlFetcher(
                 continue;
             }
 
-            if (response.StatusCode == HttpStatusCode.Unauthorized && BearerChallenge(response) is { } challenge && logins < 2)
+            if (response.StatusCode == HttpStatusCode.Unauthorized && BearerChallengeHeader(response) is { } challenge && logins < 2)
             {
                 logins++;
                 resource ??= await ProtectedResourceAsync(current, challenge, cancellationToken).ConfigureAwait(false);
@@ -149,7 +148,7 @@ internal sealed partial class UrlFetcher(
         }
 
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var (bytes, cut) = await ReadUpToAsync(stream, maxBytes, declared, cancellationToken).ConfigureAwait(false);
+        var (bytes, cut) = await BoundedBody.ReadPrefixAsync(stream, maxBytes, declared, cancellationToken).ConfigureAwait(false);
         string? note = cut ? $"only the first {maxBytes} bytes of the page were read (Completions:UrlContext:MaxBytes)." : null;
         if (kind == PageKind.Pdf)
         {
@@ -181,8 +180,7 @@ internal sealed partial class UrlFetcher(
     /// </summary>
     private async Task<Uri> ProtectedResourceAsync(Uri page, string challenge, CancellationToken cancellationToken)
     {
-        if (ResourceMetadataParameter().Match(challenge) is not { Success: true } match
-            || !Uri.TryCreate(match.Groups["quoted"].Success ? match.Groups["quoted"].Value : match.Groups["token"].Value, UriKind.Absolute, out var metadataUrl)
+        if (!Uri.TryCreate(BearerChallenge.Parse(challenge).ResourceMetadata, UriKind.Absolute, out var metadataUrl)
             || metadataUrl.Scheme is not ("http" or "https")
             || await guard.RefusedAddressAsync(metadataUrl, cancellationToken).ConfigureAwait(false) is not null)
         {
@@ -219,29 +217,10 @@ internal sealed partial class UrlFetcher(
         string.Equals(url.GetLeftPart(UriPartial.Authority), resource.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
         && (url.AbsolutePath.TrimEnd('/') + "/").StartsWith(resource.AbsolutePath.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    private static string? BearerChallenge(HttpResponseMessage response)
+    private static string? BearerChallengeHeader(HttpResponseMessage response)
     {
         var challenge = response.Headers.WwwAuthenticate.ToString();
         return challenge.Contains("Bearer", StringComparison.OrdinalIgnoreCase) ? challenge : null;
-    }
-
-    /// <summary>Up to <paramref name="maxBytes"/> bytes of the body, and whether there was more.</summary>
-    private static async Task<(byte[] Bytes, bool Cut)> ReadUpToAsync(Stream stream, int maxBytes, long? declared, CancellationToken cancellationToken)
-    {
-        var buffer = new MemoryStream(declared is > 0 and var length ? (int)Math.Min(length, maxBytes) : 16 * 1024);
-        var chunk = new byte[16 * 1024];
-        while (buffer.Length <= maxBytes)
-        {
-            var read = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes + 1 - buffer.Length)), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return (buffer.ToArray(), false);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return (buffer.GetBuffer().AsSpan(0, maxBytes).ToArray(), true);
     }
 
     private static string Decode(byte[] bytes, string? charset)
@@ -271,8 +250,6 @@ internal sealed partial class UrlFetcher(
         Pdf,
     }
 
-    [GeneratedRegex(@"resource_metadata\s*=\s*(?:""(?<quoted>[^""]*)""|(?<token>[^\s,]+))", RegexOptions.IgnoreCase)]
-    private static partial Regex ResourceMetadataParameter();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetching {Url} for URL context failed")]
     private static partial void LogFetchFailed(ILogger logger, Uri url, Exception exception);

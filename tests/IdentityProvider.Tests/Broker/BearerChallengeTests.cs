@@ -1,4 +1,4 @@
-using McpSubAgent.IdentityProvider.Broker.Discovery;
+using McpSubAgent.Completions.Credentials;
 
 namespace McpSubAgent.IdentityProvider.Tests.Broker;
 

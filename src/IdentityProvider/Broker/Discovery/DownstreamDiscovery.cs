@@ -1,4 +1,5 @@
 using System.Net;
+using McpSubAgent.Completions.Credentials;
 
 namespace McpSubAgent.IdentityProvider.Broker.Discovery;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace McpSubAgent.IdentityProvider.Broker.Discovery;
+namespace McpSubAgent.Completions.Credentials;
 
 /// <summary>The parameters of a <c>Bearer</c> challenge (RFC 6750 §3, RFC 9728 §5.1) in a <c>WWW-Authenticate</c> value.</summary>
 /// <param name="ResourceMetadata">The <c>resource_metadata</c> URL (RFC 9728 §5.1), as sent: not checked.</param>
