@@ -27,4 +27,30 @@ public sealed class PublicOrigin(IOptions<PublicOriginOptions> options)
 
     /// <summary>The protected MCP resource (RFC 8707 / RFC 9728), <c>{base}/mcp</c>, without a trailing slash.</summary>
     public Uri McpResource(HttpRequest request) => new(BaseUri(request), "mcp");
+
+    // The last origin's answers: every bearer-token request needs both strings, and building the two Uris again was
+    // about 3% of an authenticated request. One entry only, so that no Host header can grow it.
+    private OriginStrings? _last;
+
+    /// <summary>
+    /// <see cref="Issuer"/> and <see cref="McpResource"/>'s absolute URI for this request, as strings; the same values,
+    /// remembered for the most recent origin.
+    /// </summary>
+    public (string Issuer, string McpResource) IssuerAndMcpResource(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scheme = request.Scheme;
+        var host = request.Host.Value ?? string.Empty;
+        var pathBase = request.PathBase.Value ?? string.Empty;
+        if (_last is { } last && last.Scheme == scheme && last.Host == host && last.PathBase == pathBase)
+        {
+            return (last.Issuer, last.McpResource);
+        }
+
+        var computed = new OriginStrings(scheme, host, pathBase, Issuer(request), McpResource(request).AbsoluteUri);
+        _last = computed;
+        return (computed.Issuer, computed.McpResource);
+    }
+
+    private sealed record OriginStrings(string Scheme, string Host, string PathBase, string Issuer, string McpResource);
 }

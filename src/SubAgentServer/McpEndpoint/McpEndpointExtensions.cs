@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Security.Claims;
 using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
@@ -121,6 +122,9 @@ internal static class McpEndpointExtensions
             }
 
             options.MapInboundClaims = false;
+
+            // Nothing reads the bearer token back from the authentication properties; storing it cost every request.
+            options.SaveToken = false;
             options.TokenHandlers.Clear();
             options.TokenHandlers.Add(tokenHandler);
             options.TokenValidationParameters = new TokenValidationParameters
@@ -148,14 +152,14 @@ internal static class McpEndpointExtensions
             var origin = context.HttpContext.RequestServices.GetRequiredService<PublicOrigin>();
             var principal = context.Principal!;
             var issuer = principal.FindFirst(OpenIddictConstants.Claims.Issuer)?.Value;
-            var resource = origin.McpResource(context.Request).AbsoluteUri;
-            if (!string.Equals(issuer, origin.Issuer(context.Request), StringComparison.Ordinal))
+            var (expectedIssuer, resource) = origin.IssuerAndMcpResource(context.Request);
+            if (!string.Equals(issuer, expectedIssuer, StringComparison.Ordinal))
             {
                 context.Fail("The token was issued by another server.");
                 return;
             }
 
-            if (!principal.FindAll(OpenIddictConstants.Claims.Audience).Any(a => string.Equals(a.Value, resource, StringComparison.Ordinal)))
+            if (!HasAudience(principal, resource))
             {
                 context.Fail($"The token is not for {resource}.");
                 return;
@@ -166,6 +170,22 @@ internal static class McpEndpointExtensions
             {
                 context.Fail("The token was revoked.");
             }
+        }
+
+        private static bool HasAudience(ClaimsPrincipal principal, string resource)
+        {
+            foreach (var identity in principal.Identities)
+            {
+                foreach (var claim in identity.Claims)
+                {
+                    if (claim.Type == OpenIddictConstants.Claims.Audience && string.Equals(claim.Value, resource, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
     }
 }

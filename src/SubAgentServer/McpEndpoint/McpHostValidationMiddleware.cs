@@ -14,6 +14,9 @@ internal sealed class McpHostValidationMiddleware(RequestDelegate next, IOptions
 {
     private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
+    // The configured host, parsed once rather than on every request (options are read at start).
+    private readonly string[]? _configuredHosts = Uri.TryCreate(origin.Value.PublicBaseUrl, UriKind.Absolute, out var publicBase) ? [publicBase.Host] : null;
+
     public Task InvokeAsync(HttpContext context)
     {
         if (!context.Request.Path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase))
@@ -44,9 +47,9 @@ internal sealed class McpHostValidationMiddleware(RequestDelegate next, IOptions
 
     private string[]? AllowedHosts(HttpContext context)
     {
-        if (Uri.TryCreate(origin.Value.PublicBaseUrl, UriKind.Absolute, out var publicBase))
+        if (_configuredHosts is not null)
         {
-            return [publicBase.Host];
+            return _configuredHosts;
         }
 
         // Without a configured origin, only a loopback listener knows which names are its own.

@@ -11,12 +11,32 @@ internal sealed class ScopeRequirementHandler : AuthorizationHandler<ScopeRequir
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        var scopes = context.User.FindAll(OpenIddictConstants.Claims.Scope).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        if (scopes.Contains(requirement.Scope, StringComparer.Ordinal))
+        foreach (var identity in context.User.Identities)
         {
-            context.Succeed(requirement);
+            foreach (var claim in identity.Claims)
+            {
+                if (claim.Type == OpenIddictConstants.Claims.Scope && ContainsScope(claim.Value, requirement.Scope))
+                {
+                    context.Succeed(requirement);
+                    return Task.CompletedTask;
+                }
+            }
         }
 
         return Task.CompletedTask;
+    }
+
+    // Runs on every authenticated request: looks through the space-separated list without splitting it into strings.
+    private static bool ContainsScope(string scopes, string scope)
+    {
+        foreach (var range in scopes.AsSpan().Split(' '))
+        {
+            if (scopes.AsSpan(range).SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -250,7 +250,7 @@ public sealed class AuthorizationServerTests
     }
 
     [Fact]
-    public async Task ForgedTokens_ForAnotherAudienceExpiredOrNotAnAccessToken_AreRefused()
+    public async Task ForgedTokens_ForAnotherAudienceOrIssuer_ExpiredOrNotAnAccessToken_AreRefused()
     {
         var (host, client) = await StartAsync();
         await using var _ = host;
@@ -259,9 +259,9 @@ public sealed class AuthorizationServerTests
         var (_, tokens) = await client.LogInAsync(Email, Password);
         var real = new JwtSecurityTokenHandler().ReadJwtToken((string)tokens["access_token"]!);
 
-        string Forge(string audience, string type, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        string Forge(string audience, string type, DateTime expires, string? issuer = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = host.BaseUrl.AbsoluteUri,
+            Issuer = issuer ?? host.BaseUrl.AbsoluteUri,
             Audience = audience,
             Subject = new ClaimsIdentity(real.Claims.Where(c => c.Type is "sub" or "scope" or "oi_tkn_id")),
             NotBefore = expires.AddHours(-2),
@@ -282,6 +282,7 @@ public sealed class AuthorizationServerTests
             Forge("https://other.example/mcp", "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10)),
             Forge(host.McpUrl.AbsoluteUri, "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-5)),
             Forge(host.McpUrl.AbsoluteUri, "JWT", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10)),
+            Forge(host.McpUrl.AbsoluteUri, "at+jwt", TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10), issuer: "https://other.example/"),
         })
         {
             using var response = await client.CallMcpAsync(forged);
