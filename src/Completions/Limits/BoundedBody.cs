@@ -26,22 +26,8 @@ public static class BoundedBody
             return null;
         }
 
-        var capacity = declaredLength is > 0 and var length ? (int)length : 16 * 1024;
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, Math.Min(capacity, maxBytes + 1)));
-        while (true)
-        {
-            var read = await stream.ReadAsync(buffer.GetMemory(8 * 1024), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return buffer.WrittenSpan.ToArray();
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return null;
-            }
-        }
+        var (buffer, longer) = await ReadUpToAsync(stream, maxBytes, declaredLength, cancellationToken).ConfigureAwait(false);
+        return longer ? null : buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
@@ -57,6 +43,13 @@ public static class BoundedBody
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        var (buffer, longer) = await ReadUpToAsync(stream, maxBytes, declaredLength, cancellationToken).ConfigureAwait(false);
+        return (buffer.WrittenSpan[..Math.Min(buffer.WrittenCount, maxBytes)].ToArray(), longer);
+    }
+
+    /// <summary>Reads until the end of the body or one byte beyond <paramref name="maxBytes"/>, whichever comes first.</summary>
+    private static async Task<(ArrayBufferWriter<byte> Buffer, bool Longer)> ReadUpToAsync(Stream stream, int maxBytes, long? declaredLength, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(maxBytes, Array.MaxLength);
         var capacity = declaredLength is > 0 and var length ? (int)Math.Min(length, maxBytes + 1L) : 16 * 1024;
         var buffer = new ArrayBufferWriter<byte>(Math.Max(1, Math.Min(capacity, maxBytes + 1)));
@@ -67,12 +60,12 @@ public static class BoundedBody
             var read = await stream.ReadAsync(room[..Math.Min(room.Length, maxBytes + 1 - buffer.WrittenCount)], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                return (buffer.WrittenSpan.ToArray(), false);
+                return (buffer, false);
             }
 
             buffer.Advance(read);
         }
 
-        return (buffer.WrittenSpan[..maxBytes].ToArray(), true);
+        return (buffer, true);
     }
 }

@@ -250,7 +250,6 @@ internal sealed partial class UrlFetcher(
         Pdf,
     }
 
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetching {Url} for URL context failed")]
     private static partial void LogFetchFailed(ILogger logger, Uri url, Exception exception);
 

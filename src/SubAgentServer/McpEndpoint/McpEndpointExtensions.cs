@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Security.Claims;
 using McpSubAgent.IdentityProvider;
 using McpSubAgent.IdentityProvider.Hosting;
 using McpSubAgent.IdentityProvider.Keys;
@@ -159,7 +158,7 @@ internal static class McpEndpointExtensions
                 return;
             }
 
-            if (!HasAudience(principal, resource))
+            if (!principal.HasClaim(claim => claim.Type == OpenIddictConstants.Claims.Audience && string.Equals(claim.Value, resource, StringComparison.Ordinal)))
             {
                 context.Fail($"The token is not for {resource}.");
                 return;
@@ -170,22 +169,6 @@ internal static class McpEndpointExtensions
             {
                 context.Fail("The token was revoked.");
             }
-        }
-
-        private static bool HasAudience(ClaimsPrincipal principal, string resource)
-        {
-            foreach (var identity in principal.Identities)
-            {
-                foreach (var claim in identity.Claims)
-                {
-                    if (claim.Type == OpenIddictConstants.Claims.Audience && string.Equals(claim.Value, resource, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
         }
     }
 }

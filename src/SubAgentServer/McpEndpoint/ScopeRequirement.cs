@@ -11,16 +11,9 @@ internal sealed class ScopeRequirementHandler : AuthorizationHandler<ScopeRequir
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        foreach (var identity in context.User.Identities)
+        if (context.User.HasClaim(claim => claim.Type == OpenIddictConstants.Claims.Scope && ContainsScope(claim.Value, requirement.Scope)))
         {
-            foreach (var claim in identity.Claims)
-            {
-                if (claim.Type == OpenIddictConstants.Claims.Scope && ContainsScope(claim.Value, requirement.Scope))
-                {
-                    context.Succeed(requirement);
-                    return Task.CompletedTask;
-                }
-            }
+            context.Succeed(requirement);
         }
 
         return Task.CompletedTask;
