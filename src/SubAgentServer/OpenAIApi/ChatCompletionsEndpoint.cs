@@ -150,17 +150,17 @@ internal static class ChatCompletionsEndpoint
 
         // A task waits for logins (auth_required, retried) and decisions (input_required) in the queue, not while holding a worker.
         var run = request.Run with { UpstreamFields = upstreamFields, WaitForLogin = null, WaitForApproval = null };
+        var baseUri = origin.BaseUri(http.Request);
+        AgentTask task;
         try
         {
-            await tasks.EnsureRoomForAsync(userKey, cancellationToken);
+            task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.ChatCompletion, run, loginNeedsEndUser), store, baseUri, cancellationToken);
         }
         catch (TaskLimitException ex)
         {
             return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
         }
 
-        var baseUri = origin.BaseUri(http.Request);
-        var task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.ChatCompletion, run, loginNeedsEndUser), store, baseUri, cancellationToken);
         registry.WakeWorker();
         var started = new BackgroundCompletion(task.Id, task.Status,
             AgentTaskPages.MarkdownUrl(baseUri, task.Id).AbsoluteUri, AgentTaskPages.JsonUrl(baseUri, task.Id).AbsoluteUri);

@@ -316,16 +316,16 @@ internal static class ResponsesEndpoint
             return OpenAIErrorResult.From(OpenAIError.From(ex)!);
         }
 
+        AgentTask task;
         try
         {
-            await tasks.EnsureRoomForAsync(userKey, cancellationToken);
+            task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.Response, run, loginNeedsEndUser), store: true, baseUri, cancellationToken);
         }
         catch (TaskLimitException ex)
         {
             return OpenAIErrorResult.RateLimited(ex.Message, TaskLimitException.RetryAfter);
         }
 
-        var task = await tasks.CreateAsync(userKey, AgentTaskRun.Create(AgentTaskSurface.Response, run, loginNeedsEndUser), store: true, baseUri, cancellationToken);
         builder.Queue();
         await StoreAsync(db, builder, userKey, request, items, cancellationToken, task.Id);
         registry.WakeWorker();

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using McpSubAgent.SubAgentServer.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace McpSubAgent.SubAgentServer.Tasks;
 
@@ -8,7 +10,14 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 /// (one transaction, one commit). Each start used to be a commit of its own, and concurrent starts on SQLite waited for
 /// its single write lock in a sleep-and-retry loop, which bounded the server at about 90 starts per second.
 /// </summary>
-internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory) : IDisposable
+/// <remarks>
+/// The batch also enforces <see cref="AgentTaskOptions.MaxPendingTasksPerUser"/>: one count per user in the batch, in
+/// the batch's transaction. A count per start, before it was queued, cost more than the insert once a user had many
+/// tasks pending (it walks up to the limit's number of index entries), and concurrent starts could all pass it. On
+/// SQLite the transaction holds the one write lock, so the limit is exact; on a database shared by several replicas,
+/// starts committed by another replica at the same moment are not seen, so a user may exceed the limit by those.
+/// </remarks>
+internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, AgentTaskQueries queries, IOptions<AgentTaskOptions> options) : IDisposable
 {
     /// <summary>The most tasks written in one commit.</summary>
     public const int MaxBatch = 256;
@@ -20,6 +29,7 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory) : IDi
     /// Returns once the task is committed. Not cancellable once queued: a started task is stored or the call fails, so
     /// a caller never misses the id of a task that runs.
     /// </summary>
+    /// <exception cref="TaskLimitException">The owner already has the most unfinished tasks allowed; nothing is stored.</exception>
     public async Task AddAsync(AgentTask task)
     {
         var pending = new Pending(task, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -56,14 +66,51 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory) : IDi
         {
             await using var scope = scopeFactory.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            db.AgentTasks.AddRange(batch.Select(p => p.Task));
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var (accepted, refused) = await WithinLimitAsync(db, batch);
+            db.AgentTasks.AddRange(accepted.Select(p => p.Task));
             await db.SaveChangesAsync(CancellationToken.None);
-            batch.ForEach(p => p.Stored.TrySetResult());
+            await transaction.CommitAsync(CancellationToken.None);
+            accepted.ForEach(p => p.Stored.TrySetResult());
+            refused.ForEach(r => r.Pending.Stored.TrySetException(r.Reason));
         }
         catch (Exception ex)
         {
             batch.ForEach(p => p.Stored.TrySetException(ex));
         }
+    }
+
+    /// <summary>Splits the batch, in its order, into the starts within each owner's limit and the ones beyond it.</summary>
+    private async Task<(List<Pending> Accepted, List<(Pending Pending, TaskLimitException Reason)> Refused)> WithinLimitAsync(
+        AppDbContext db, List<Pending> batch)
+    {
+        var limit = options.Value.MaxPendingTasksPerUser;
+        var unfinished = new Dictionary<string, int>(StringComparer.Ordinal);
+        var accepted = new List<Pending>(batch.Count);
+        var refused = new List<(Pending, TaskLimitException)>();
+        foreach (var pending in batch)
+        {
+            var owner = pending.Task.OwnerKey;
+            if (!unfinished.TryGetValue(owner, out var count))
+            {
+                count = await queries.UnfinishedOfOwner(db, owner, limit, CancellationToken.None);
+            }
+
+            if (count >= limit)
+            {
+                refused.Add((pending, new TaskLimitException(
+                    $"You have {count} agent tasks that have not ended (the limit is {limit}); wait for some to finish or cancel them.")));
+            }
+            else
+            {
+                accepted.Add(pending);
+                count++;
+            }
+
+            unfinished[owner] = count;
+        }
+
+        return (accepted, refused);
     }
 
     public void Dispose() => _writer.Dispose();

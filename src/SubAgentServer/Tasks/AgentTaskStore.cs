@@ -16,6 +16,9 @@ namespace McpSubAgent.SubAgentServer.Tasks;
 internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, AgentTaskInserter inserter, TimeProvider timeProvider, IOptions<AgentTaskOptions> options)
 {
     /// <summary>Creates a task that runs <paramref name="run"/>; <paramref name="baseUri"/> is the origin for the links its run makes.</summary>
+    /// <exception cref="TaskLimitException">
+    /// The owner already has <see cref="AgentTaskOptions.MaxPendingTasksPerUser"/> tasks that have not ended; nothing is stored.
+    /// </exception>
     public async Task<AgentTask> CreateAsync(string ownerKey, AgentTaskRun run, bool store, Uri baseUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -147,21 +150,6 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         }
 
         return list;
-    }
-
-    /// <summary>
-    /// Throws <see cref="TaskLimitException"/> when <paramref name="ownerKey"/> already has
-    /// <see cref="AgentTaskOptions.MaxPendingTasksPerUser"/> tasks that have not ended.
-    /// </summary>
-    public async Task EnsureRoomForAsync(string ownerKey, CancellationToken cancellationToken)
-    {
-        var limit = options.Value.MaxPendingTasksPerUser;
-        var pending = await queries.UnfinishedOfOwner(db, ownerKey, limit, cancellationToken);
-        if (pending >= limit)
-        {
-            throw new TaskLimitException(
-                $"You have {pending} agent tasks that have not ended (the limit is {limit}); wait for some to finish or cancel them.");
-        }
     }
 
     /// <summary>Renews the leases of the worker's running tasks.</summary>

@@ -69,18 +69,18 @@ internal sealed class AgentTaskTools(
             return Error("This account's user id is too long for background tasks; use run_agent instead.");
         }
 
+        var request = httpContextAccessor.HttpContext?.Request
+            ?? throw new InvalidOperationException("start_agent_task runs inside an HTTP request of /mcp.");
+        AgentTask task;
         try
         {
-            await tasks.EnsureRoomForAsync(ownerKey, cancellationToken);
+            task = await tasks.CreateAsync(ownerKey, AgentTaskRun.FromParameters(parameters), store, origin.BaseUri(request), cancellationToken);
         }
         catch (TaskLimitException ex)
         {
             return Error(ex.Message);
         }
 
-        var request = httpContextAccessor.HttpContext?.Request
-            ?? throw new InvalidOperationException("start_agent_task runs inside an HTTP request of /mcp.");
-        var task = await tasks.CreateAsync(ownerKey, AgentTaskRun.FromParameters(parameters), store, origin.BaseUri(request), cancellationToken);
         registry.WakeWorker();
 
         var started = new AgentTaskStarted

@@ -2,7 +2,10 @@ using System.ClientModel;
 using System.Net;
 using System.Text.Json.Nodes;
 using McpSubAgent.EndToEnd.Tests.OpenAIApi;
+using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.Testing.Llm;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Responses;
 
@@ -118,5 +121,33 @@ public sealed class ResponsesBackgroundTests
         using var badRounds = await h.PostAsync(token, body, "v1/responses");
         Assert.Equal("max_rounds", (string?)(await OpenAIApiHarness.AssertErrorAsync(badRounds, HttpStatusCode.BadRequest))["param"]);
         Assert.Equal(0, h.Llm.RequestCount);
+    }
+
+    [Fact]
+    public async Task Background_PastThePendingLimit_Is429_AndNothingIsStored()
+    {
+        await using var h = await OpenAIApiHarness.StartAsync(new Dictionary<string, string?> { ["Tasks:MaxPendingTasksPerUser"] = "1" });
+        var token = await h.SignInAsync("ann@background.example");
+        h.Llm.Responder = _ => LlmReply.Text("slow") with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) };
+        var body = new JsonObject
+        {
+            ["model"] = "fake-model", ["input"] = "Take your time.", ["background"] = true,
+            ["tools"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "mcp", ["server_label"] = "test", ["server_url"] = h.Downstream.Endpoint.AbsoluteUri, ["require_approval"] = "never",
+            }),
+        };
+
+        using var accepted = await h.PostAsync(token, body, "v1/responses");
+        using var refused = await h.PostAsync(token, body, "v1/responses");
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var error = await OpenAIApiHarness.AssertErrorAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Contains("the limit is 1", (string?)error["message"], StringComparison.Ordinal);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        await using var scope = h.Host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        Assert.Equal(1, await db.StoredResponses.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, await db.AgentTasks.CountAsync(TestContext.Current.CancellationToken));
     }
 }

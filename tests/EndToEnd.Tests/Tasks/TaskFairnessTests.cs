@@ -70,4 +70,29 @@ public sealed class TaskFairnessTests
         var third = await TaskTestHost.CallRawAsync(client, "start_agent_task", new() { ["prompt"] = "three", ["mcp_servers"] = Array.Empty<string>() });
         Assert.True(third.IsError != true, TaskTestHost.Text(third));
     }
+
+    [Fact]
+    public async Task ConcurrentStarts_BeyondTheLimitOfPendingTasks_AreRefused_ExactlyAtTheLimit()
+    {
+        // The limit is counted in the inserter's batch transaction: starts arriving together cannot all pass one count.
+        await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tasks:MaxPendingTasksPerUser"] = "3",
+        });
+        var client = await harness.SignInAsync("pending-limit-concurrent@example.com");
+        var other = await harness.SignInAsync("pending-limit-other@example.com");
+        harness.Llm.Responder = _ => LlmReply.Text("slow") with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) };
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => TaskTestHost.CallRawAsync(
+            i % 2 == 0 ? client : other, "start_agent_task", new() { ["prompt"] = $"task {i}", ["mcp_servers"] = Array.Empty<string>() })));
+
+        foreach (var byUser in new[] { results.Where((_, i) => i % 2 == 0), results.Where((_, i) => i % 2 == 1) })
+        {
+            Assert.Equal(3, byUser.Count(r => r.IsError != true));
+            Assert.All(byUser.Where(r => r.IsError == true), r => Assert.Contains("the limit is 3", TaskTestHost.Text(r), StringComparison.Ordinal));
+        }
+
+        var listed = await TaskTestHost.CallAsync(client, "list_agent_tasks", new() { ["limit"] = 100 });
+        Assert.Equal(3, listed.GetProperty("tasks").GetArrayLength());
+    }
 }
