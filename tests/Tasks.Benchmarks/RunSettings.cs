@@ -13,9 +13,10 @@ internal sealed record RunSettings
           --llm-delay-ms N         the fake LLM's delay before its answer (default 1000)
           --clients N              signed-in MCP clients that start the tasks (default 4)
           --in-flight N            start_agent_task calls in flight at once (default 32)
-          --warmup N               tasks run to their end before the clock starts, then a wait until the JIT has
-                                   settled, so that the measured tasks run on optimized code as in a server that has
-                                   been up for a while (default 200; 0 = none)
+          --warmup N               tasks per warm-up round, run to their end before the clock starts, each round
+                                   followed by a wait until the JIT has settled; rounds (at most 4) go on until one
+                                   compiles fewer than 200 methods, so that the measured tasks run on optimized code
+                                   as in a server that has been up for a while (default 200; 0 = none)
           --timeout-s N            give up on a run after this many seconds (default 600)
           --data-dir PATH          where the run's SQLite file goes (default: a new folder under the system temp folder)
           --database NAME          sqlite (default) or postgresql
