@@ -70,7 +70,7 @@ public abstract class AppDbContext(DbContextOptions options)
             task.Property(t => t.LeaseOwner).HasMaxLength(128);
             task.Property(t => t.BaseUrl).HasMaxLength(2048);
 
-            // The caller's list (newest first), the count of a caller's unfinished tasks at each start, the worker's
+            // The caller's list (newest first), the count of a caller's unfinished tasks at each batch of starts, the worker's
             // claim, and the retention sweep.
             task.HasIndex(t => new { t.OwnerKey, t.CreatedAt });
             task.HasIndex(t => new { t.OwnerKey, t.Status });

@@ -1,3 +1,4 @@
+using McpSubAgent.EndToEnd.Tests.Infrastructure;
 using McpSubAgent.SubAgentServer.Data;
 using McpSubAgent.Testing.Llm;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSubAgent.EndToEnd.Tests.Tasks;
 
-/// <summary>New tasks are committed in batches; every start is stored, also beyond one batch.</summary>
+/// <summary>New tasks are committed in batches of multi-row inserts; every start is stored, also beyond one batch or statement.</summary>
 public sealed class AgentTaskInserterTests
 {
     [Fact]
@@ -37,5 +38,46 @@ public sealed class AgentTaskInserterTests
         await using var scope = harness.Host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         Assert.Equal(Count, await db.AgentTasks.CountAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task StoredRows_ReadBackAsStarted_AndRunToTheirEnd(string provider)
+    {
+        // More starts at once than one INSERT statement takes (999 parameters, so 49 rows of this table).
+        const int Count = 120;
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var harness = await TaskTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Tasks:MaxPendingTasksPerUser"] = "1000" }, database: await TestDatabase.CreateAsync(provider));
+        var client = await harness.SignInAsync("tasks-rows@example.com");
+        harness.Llm.Responder = _ => LlmReply.Text("done");
+        var before = DateTimeOffset.UtcNow;
+
+        var started = await Task.WhenAll(Enumerable.Range(0, Count).Select(i => harness.StartTaskAsync(client, $"Task {i}.", store: i % 2 == 0, servers: [])));
+
+        var after = DateTimeOffset.UtcNow;
+        var ids = started.Select(s => s.GetProperty("task_id").GetString()!).ToList();
+        await using (var scope = harness.Host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var rows = await db.AgentTasks.AsNoTracking().ToDictionaryAsync(t => t.Id, StringComparer.Ordinal, cancellationToken);
+            Assert.Equal(Count, rows.Count);
+            for (var i = 0; i < Count; i++)
+            {
+                var row = rows[ids[i]];
+                Assert.Equal(i % 2 == 0, row.Store);
+                Assert.Contains($"Task {i}.", row.RequestJson, StringComparison.Ordinal);
+                Assert.Equal(row.OwnerKey, rows[ids[0]].OwnerKey);
+                Assert.Equal(harness.Host.BaseUrl.AbsoluteUri, row.BaseUrl);
+                Assert.InRange(row.CreatedAt, before.AddSeconds(-1), after.AddSeconds(1));
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            var done = await TaskTestHost.WaitForStatusAsync(client, id, "completed", TimeSpan.FromSeconds(60));
+            Assert.Contains("done", done.GetProperty("output").GetString(), StringComparison.Ordinal);
+        }
     }
 }
