@@ -18,6 +18,12 @@ internal sealed class AgentTaskQueries
             .Where(t => t.OwnerKey == ownerKey)
             .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(limit));
 
+    /// <summary>The ids of the tasks working under the worker's lease.</summary>
+    public Func<AppDbContext, string, IAsyncEnumerable<string>> WorkingUnderLease { get; } = EF.CompileAsyncQuery(
+        (AppDbContext db, string workerId) => db.AgentTasks.AsNoTracking()
+            .Where(t => t.Status == AgentTaskStatus.Working && t.LeaseOwner == workerId)
+            .Select(t => t.Id));
+
     public Func<AppDbContext, string, string, int, IAsyncEnumerable<AgentTask>> NewestOfOwnerWithStatus { get; } = EF.CompileAsyncQuery(
         (AppDbContext db, string ownerKey, string status, int limit) => db.AgentTasks.AsNoTracking()
             .Where(t => t.OwnerKey == ownerKey && t.Status == status)

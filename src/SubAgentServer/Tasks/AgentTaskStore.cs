@@ -152,24 +152,25 @@ internal sealed class AgentTaskStore(AppDbContext db, AgentTaskQueries queries, 
         return list;
     }
 
-    /// <summary>Renews the leases of the worker's running tasks.</summary>
-    public Task<int> RenewLeasesAsync(string workerId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews the leases of every task working under the worker's lease. By the lease owner rather than by a list of
+    /// ids: the same rows (a worker id is its own), without a parameter per running task.
+    /// </summary>
+    public Task<int> RenewLeasesAsync(string workerId, CancellationToken cancellationToken)
     {
         var expires = timeProvider.GetUtcNow() + options.Value.LeaseDuration;
         return db.AgentTasks
-            .Where(t => ids.Contains(t.Id) && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working)
+            .Where(t => t.Status == AgentTaskStatus.Working && t.LeaseOwner == workerId)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, expires), cancellationToken);
     }
 
-    /// <summary>Of the given tasks, those still working under the worker's lease (the others were cancelled, deleted or lost).</summary>
-    public async Task<HashSet<string>> StillOwnedAsync(string workerId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
-    {
-        var owned = await db.AgentTasks.AsNoTracking()
-            .Where(t => ids.Contains(t.Id) && t.LeaseOwner == workerId && t.Status == AgentTaskStatus.Working)
-            .Select(t => t.Id)
-            .ToListAsync(cancellationToken);
-        return [.. owned];
-    }
+    /// <summary>
+    /// The ids of the tasks still working under the worker's lease; a running task missing from them was cancelled,
+    /// deleted or lost. Read by the lease owner, not by the running ids: this runs on every poll, and a list of a
+    /// thousand ids was a thousand parameters each time.
+    /// </summary>
+    public async Task<HashSet<string>> StillOwnedAsync(string workerId, CancellationToken cancellationToken) =>
+        [.. await ReadAllAsync(queries.WorkingUnderLease(db, workerId), cancellationToken)];
 
     /// <summary>Persists a finished round; false when the worker no longer owns the task.</summary>
     public async Task<bool> SaveRoundAsync(

@@ -314,10 +314,10 @@ internal sealed partial class AgentTaskWorker(
                     if (timeProvider.GetElapsedTime(lastRenewal) >= renewEvery)
                     {
                         lastRenewal = timeProvider.GetTimestamp();
-                        await WithStoreAsync(store => store.RenewLeasesAsync(_workerId, ids, stoppingToken));
+                        await WithStoreAsync(store => store.RenewLeasesAsync(_workerId, stoppingToken));
                     }
 
-                    var owned = await WithStoreAsync(store => store.StillOwnedAsync(_workerId, ids, stoppingToken));
+                    var owned = await WithStoreAsync(store => store.StillOwnedAsync(_workerId, stoppingToken));
                     foreach (var id in ids.Where(id => !owned.Contains(id)))
                     {
                         registry.Cancel(id);

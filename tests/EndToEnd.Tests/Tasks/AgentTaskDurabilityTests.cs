@@ -62,6 +62,28 @@ public sealed class AgentTaskDurabilityTests
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.PostgreSql)]
+    public async Task TaskRunningLongerThanItsLease_KeepsIt_AnotherHostDoesNotTakeItOver(string provider)
+    {
+        // A 2 s lease and a 5 s tool call: only the running host's renewals keep the other host from claiming the task.
+        await using var harness = await TaskTestHost.StartAsync(ShortLeases, database: await TestDatabase.CreateAsync(provider));
+        var client = await harness.SignInAsync("tasks-long-lease@example.com");
+        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
+            ? LlmReply.Text("finished")
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":5000}"""));
+        var id = (await harness.StartTaskAsync(client, "a long job")).GetProperty("task_id").GetString()!;
+        await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow call");
+        await using var other = await harness.StartReplicaAsync();
+
+        var task = await TaskTestHost.WaitForStatusAsync(client, id, "completed", TimeSpan.FromSeconds(20));
+
+        Assert.Contains("finished", task.GetProperty("output").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, harness.Downstream.CallCount("slow"));
+        Assert.Equal(2, harness.Llm.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
     public async Task TwoHostsOnOneDatabase_ShareTheTasks_AndRunEachOnce(string provider)
     {
         // One user on both hosts: the per-user share of the workers is off, so each host runs two of its tasks at once.
