@@ -175,10 +175,11 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, Agent
             foreach (var task in tasks)
             {
                 sql.Append(parameters.Count == 0 ? "(" : ", (");
-                foreach (var (property, mapping, nullable) in _columns)
+                for (var column = 0; column < _columns.Length; column++)
                 {
+                    var (property, mapping, nullable) = _columns[column];
                     var index = parameters.Count.ToString(CultureInfo.InvariantCulture);
-                    sql.Append(sql[^1] == '(' ? "{" : ", {").Append(index).Append('}');
+                    sql.Append(column == 0 ? "{" : ", {").Append(index).Append('}');
                     // The column's own mapping converts the value and sets the provider's type, as SaveChanges would.
                     parameters.Add(mapping.CreateParameter(command, "p" + index, property.GetValue(task), nullable));
                 }
