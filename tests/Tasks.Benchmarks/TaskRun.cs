@@ -25,6 +25,7 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
     private const int MaxWarmupRounds = 4;
 
     private const int SettledWarmupRound = 200;
+
     private static readonly string[] EndedStatuses = ["completed", "failed", "cancelled"];
 
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
@@ -235,6 +236,7 @@ internal sealed class TaskRun(RunSettings settings, int concurrency, TextWriter 
     /// by a background thread after they were called 30 times, and on a busy machine that took seconds of CPU into the
     /// measured phase (13% of its samples in the JIT, most request code still at tier 0 in a profile).
     /// </summary>
+    /// <returns>The number of methods the process has compiled so far.</returns>
     private async Task<long> WaitForJitToSettleAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
