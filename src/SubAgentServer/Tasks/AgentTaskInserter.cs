@@ -77,7 +77,7 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, Agent
             await using var scope = scopeFactory.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            var (accepted, refused) = await WithinLimitAsync(db, batch);
+            var accepted = await RefuseBeyondLimitAsync(db, batch);
             _insert ??= new InsertStatement(db);
             await using var parameterFactory = db.Database.GetDbConnection().CreateCommand();
             foreach (var rows in accepted.Chunk(_insert.MaxRows))
@@ -88,7 +88,6 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, Agent
 
             await transaction.CommitAsync(CancellationToken.None);
             accepted.ForEach(p => p.Stored.TrySetResult());
-            refused.ForEach(r => r.Pending.Stored.TrySetException(r.Reason));
         }
         catch (Exception ex)
         {
@@ -96,14 +95,15 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, Agent
         }
     }
 
-    /// <summary>Splits the batch, in its order, into the starts within each owner's limit and the ones beyond it.</summary>
-    private async Task<(List<Pending> Accepted, List<(Pending Pending, TaskLimitException Reason)> Refused)> WithinLimitAsync(
-        AppDbContext db, List<Pending> batch)
+    /// <summary>
+    /// Fails the starts of the batch beyond their owner's limit (in the batch's order) with a <see cref="TaskLimitException"/>
+    /// and returns the others.
+    /// </summary>
+    private async Task<List<Pending>> RefuseBeyondLimitAsync(AppDbContext db, List<Pending> batch)
     {
         var limit = options.Value.MaxPendingTasksPerUser;
         var unfinished = new Dictionary<string, int>(StringComparer.Ordinal);
         var accepted = new List<Pending>(batch.Count);
-        var refused = new List<(Pending, TaskLimitException)>();
         foreach (var pending in batch)
         {
             var owner = pending.Task.OwnerKey;
@@ -112,21 +112,21 @@ internal sealed class AgentTaskInserter(IServiceScopeFactory scopeFactory, Agent
                 count = await queries.UnfinishedOfOwner(db, owner, limit, CancellationToken.None);
             }
 
-            if (count >= limit)
-            {
-                refused.Add((pending, new TaskLimitException(
-                    $"You have {count} agent tasks that have not ended (the limit is {limit}); wait for some to finish or cancel them.")));
-            }
-            else
+            if (count < limit)
             {
                 accepted.Add(pending);
                 count++;
+            }
+            else
+            {
+                pending.Stored.TrySetException(new TaskLimitException(
+                    $"You have {count} agent tasks that have not ended (the limit is {limit}); wait for some to finish or cancel them."));
             }
 
             unfinished[owner] = count;
         }
 
-        return (accepted, refused);
+        return accepted;
     }
 
     public void Dispose() => _writer.Dispose();

@@ -67,9 +67,7 @@ public sealed class AgentTaskDurabilityTests
         // A 2 s lease and a 5 s tool call: only the running host's renewals keep the other host from claiming the task.
         await using var harness = await TaskTestHost.StartAsync(ShortLeases, database: await TestDatabase.CreateAsync(provider));
         var client = await harness.SignInAsync("tasks-long-lease@example.com");
-        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
-            ? LlmReply.Text("finished")
-            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":5000}"""));
+        harness.Llm.Responder = TaskTestHost.SlowCallThen(5000, "finished");
         var id = (await harness.StartTaskAsync(client, "a long job")).GetProperty("task_id").GetString()!;
         await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow call");
         await using var other = await harness.StartReplicaAsync();
@@ -91,9 +89,7 @@ public sealed class AgentTaskDurabilityTests
         await using var harness = await TaskTestHost.StartAsync(settings, database: await TestDatabase.CreateAsync(provider));
         await using var second = await harness.StartReplicaAsync();
         var client = await harness.SignInAsync("tasks-shared@example.com");
-        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
-            ? LlmReply.Text("finished " + request.Messages[0]?["content"])
-            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":1500}"""));
+        harness.Llm.Responder = TaskTestHost.SlowCallThen(1500, request => "finished " + request.Messages[0]?["content"]);
 
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
@@ -122,9 +118,7 @@ public sealed class AgentTaskDurabilityTests
         var settings = new Dictionary<string, string?>(ShortLeases) { ["Tasks:WorkerConcurrency"] = "1" };
         await using var harness = await TaskTestHost.StartAsync(settings);
         var client = await harness.SignInAsync("tasks-remote-cancel@example.com");
-        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
-            ? LlmReply.Text("done")
-            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":20000}"""));
+        harness.Llm.Responder = TaskTestHost.SlowCallThen(20000, "done");
 
         // The first host is busy with its one slot, so the second task goes to the other host.
         var busy = (await harness.StartTaskAsync(client, "keep host A busy")).GetProperty("task_id").GetString()!;
@@ -153,9 +147,7 @@ public sealed class AgentTaskDurabilityTests
         // Default 30 s leases: only a released lease lets the next host resume within the test's time.
         await using var harness = await TaskTestHost.StartAsync(new Dictionary<string, string?> { ["Tasks:PollInterval"] = "00:00:00.100" });
         var client = await harness.SignInAsync("tasks-graceful@example.com");
-        harness.Llm.Responder = request => request.Messages[^1]?["role"]?.ToString() == "tool"
-            ? LlmReply.Text("resumed and done")
-            : LlmReply.ToolCalls(new LlmToolCall("call_1", TaskTestHost.SlowTool, """{"milliseconds":3000}"""));
+        harness.Llm.Responder = TaskTestHost.SlowCallThen(3000, "resumed and done");
         var id = (await harness.StartTaskAsync(client, "Sleep.")).GetProperty("task_id").GetString()!;
         await TaskTestHost.WaitUntilAsync(() => harness.Downstream.CallCount("slow") == 1, "the slow tool call");
 

@@ -15,6 +15,18 @@ internal sealed class TaskTestHost : IAsyncDisposable
 {
     public const string Password = "Agent-Tasks-Run-1";
     public const string SlowTool = "mcp_127-0-0-1_slow";
+
+    /// <summary>
+    /// An LLM that first calls <see cref="SlowTool"/> for <paramref name="milliseconds"/> and, once it has the result,
+    /// answers with <paramref name="answer"/> of that request.
+    /// </summary>
+    public static Func<ReceivedLlmRequest, LlmReply> SlowCallThen(int milliseconds, Func<ReceivedLlmRequest, string> answer) =>
+        request => request.Messages[^1]?["role"]?.ToString() == "tool"
+            ? LlmReply.Text(answer(request))
+            : LlmReply.ToolCalls(new LlmToolCall("call_1", SlowTool, $$"""{"milliseconds":{{milliseconds}}}"""));
+
+    /// <summary>An LLM that first calls <see cref="SlowTool"/> for <paramref name="milliseconds"/>, then answers <paramref name="answer"/>.</summary>
+    public static Func<ReceivedLlmRequest, LlmReply> SlowCallThen(int milliseconds, string answer) => SlowCallThen(milliseconds, _ => answer);
     public const string EchoTool = "mcp_127-0-0-1_echo";
 
     private readonly List<McpClient> _clients = [];
