@@ -8,7 +8,8 @@
 #
 # Settings (environment): DURATION (seconds per measurement, default 5), REPEAT (rounds, default 3; the table shows
 # medians), CONNECTIONS (wrk connections, default 64), TASK_DURATION (seconds of start_agent_task load, default 2),
-# WARMUP (seconds of the same load before each measurement, default 10; 1 for start_agent_task),
+# WARMUP (seconds of the same load before each measurement, default 10; 1 for start_agent_task; then 5 s rounds of it
+# while a round's requests per second still rise by more than 5%, at most WARMUP_ROUNDS, default 8),
 # SCENARIOS (space-separated subset of the names below), PORT / BASELINE_PORT / BARE_SDK_PORT (default 5391 / 5392 / 5393).
 #
 # All three servers are pinned to CPU 0 (taskset), wrk to CPU 1; everything listens on 127.0.0.1 only and stops at the end.
@@ -22,6 +23,7 @@ repeat="${REPEAT:-3}"
 connections="${CONNECTIONS:-64}"
 task_duration="${TASK_DURATION:-2}"
 warmup="${WARMUP:-10}"
+warmup_rounds="${WARMUP_ROUNDS:-8}"
 port="${PORT:-5391}"
 baseline_port="${BASELINE_PORT:-5392}"
 bare_sdk_port="${BARE_SDK_PORT:-5393}"
@@ -135,6 +137,21 @@ measure() {
     'BEGIN { printf "%d %.0f %.1f %s %d\n", r, s, (r > 0 ? t / hz * 1e6 / r : 0), p, e }'
 }
 
+# Load until the server is warm: the runtime optimizes hot code in the background, so requests per second rise for a
+# while under load (for how long depends on the runtime's settings; docs/benchmarks.md, "Eighth round"). Prints the
+# number of 5 s rounds after the first WARMUP seconds.
+warm_up() {
+  local pid="$1" method="$2" url="$3" body="$4" tok="$5" previous current rounds=0
+  previous="$(measure "$pid" "$method" "$url" "$body" "$tok" "$warmup" | cut -d' ' -f2)"
+  while [ "$rounds" -lt "$warmup_rounds" ]; do
+    current="$(measure "$pid" "$method" "$url" "$body" "$tok" 5 | cut -d' ' -f2)"
+    rounds=$((rounds + 1))
+    awk -v c="$current" -v p="$previous" 'BEGIN { exit !(c > p * 1.05) }' || break
+    previous="$current"
+  done
+  echo "$rounds"
+}
+
 results="$data/results.txt"
 : >"$results"
 for round in $(seq 1 "$repeat"); do
@@ -146,9 +163,15 @@ for round in $(seq 1 "$repeat"); do
       echo "round $round $scenario: HTTP $status, skipped" >&2
       continue
     fi
-    measure "$pid" "$method" "$url" "$body" "$tok" "$([ "$scenario" = start-agent-task ] && echo 1 || echo "$warmup")" >/dev/null
+    if [ "$scenario" = start-agent-task ]; then
+      # Every request starts a task: one second, not rounds, so that the database stays the same size run to run.
+      measure "$pid" "$method" "$url" "$body" "$tok" 1 >/dev/null
+      rounds=0
+    else
+      rounds="$(warm_up "$pid" "$method" "$url" "$body" "$tok")"
+    fi
     line="$(measure "$pid" "$method" "$url" "$body" "$tok" "$seconds")"
-    echo "round $round $scenario: requests req/s cpu_us/req p50_ms non-2xx = $line" >&2
+    echo "round $round $scenario (warm-up ${warmup} s + $rounds × 5 s): requests req/s cpu_us/req p50_ms non-2xx = $line" >&2
     echo "$scenario $line" >>"$results"
   done
 done
