@@ -166,12 +166,12 @@ for round in $(seq 1 "$repeat"); do
     if [ "$scenario" = start-agent-task ]; then
       # Every request starts a task: one second, not rounds, so that the database stays the same size run to run.
       measure "$pid" "$method" "$url" "$body" "$tok" 1 >/dev/null
-      rounds=0
+      warmed="1 s"
     else
-      rounds="$(warm_up "$pid" "$method" "$url" "$body" "$tok")"
+      warmed="$warmup s + $(warm_up "$pid" "$method" "$url" "$body" "$tok") × 5 s"
     fi
     line="$(measure "$pid" "$method" "$url" "$body" "$tok" "$seconds")"
-    echo "round $round $scenario (warm-up ${warmup} s + $rounds × 5 s): requests req/s cpu_us/req p50_ms non-2xx = $line" >&2
+    echo "round $round $scenario (warm-up $warmed): requests req/s cpu_us/req p50_ms non-2xx = $line" >&2
     echo "$scenario $line" >>"$results"
   done
 done

@@ -118,6 +118,10 @@ public sealed partial class DocumentationTests
         }
 
         settings["Urls"] = (string?)JsonNode.Parse(File.ReadAllText(SourceTree.Path("src", "SubAgentServer", "appsettings.json")))!["Urls"];
+
+        // A runtime setting that the server's project file puts in its runtimeconfig.json (the environment variable wins).
+        var runtimeConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "McpSubAgent.SubAgentServer.runtimeconfig.json")))!;
+        settings["DOTNET_TC_CallCountingDelayMs"] = runtimeConfig["runtimeOptions"]?["configProperties"]?["System.Runtime.TieredCompilation.CallCountingDelayMs"]?.ToJsonString();
         Assert.NotNull(HostType("Providers.ProviderEndpoint").GetProperty("BaseUrl"));
         return settings;
     }
