@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -11,68 +12,103 @@ namespace McpSubAgent.SubAgentServer.McpEndpoint;
 /// </summary>
 internal static class ToolArgumentValidation
 {
+    // Each tool's schema is read once: the filter runs on every call, and a tool's schema does not change.
+    private static readonly ConditionalWeakTable<McpServerTool, ArgumentRules> RulesByTool = new();
+
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
-        async (request, cancellationToken) =>
+        (request, cancellationToken) =>
         {
             var tools = request.Server.ServerOptions.ToolCollection;
             if (request.Params is { } call && tools is not null && tools.TryGetPrimitive(call.Name, out var tool)
-                && Problem(tool.ProtocolTool.InputSchema, call.Arguments) is { } problem)
+                && RulesByTool.GetValue(tool, static t => ArgumentRules.From(t.ProtocolTool.InputSchema)).Problem(call.Arguments) is { } problem)
             {
-                return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = problem }] };
+                return ValueTask.FromResult(new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = problem }] });
             }
 
-            return await next(request, cancellationToken);
+            return next(request, cancellationToken);
         };
 
-    /// <summary>What is wrong with the arguments, or null.</summary>
-    public static string? Problem(JsonElement schema, IDictionary<string, JsonElement>? arguments)
+    /// <summary>What an input schema requires: the required arguments, and the JSON types of those it names.</summary>
+    private sealed class ArgumentRules(string[] required, Dictionary<string, TypeRule> properties)
     {
-        arguments ??= new Dictionary<string, JsonElement>();
-        if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
+        public static ArgumentRules From(JsonElement schema)
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>())
+            string[] required = schema.TryGetProperty("required", out var names) && names.ValueKind == JsonValueKind.Array
+                ? [.. names.EnumerateArray().Select(r => r.GetString()).OfType<string>()]
+                : [];
+            var properties = new Dictionary<string, TypeRule>(StringComparer.Ordinal);
+            if (schema.TryGetProperty("properties", out var members) && members.ValueKind == JsonValueKind.Object)
             {
-                if (!arguments.ContainsKey(name))
+                foreach (var member in members.EnumerateObject())
+                {
+                    if (TypeRule.From(member.Value) is { } rule)
+                    {
+                        properties[member.Name] = rule;
+                    }
+                }
+            }
+
+            return new ArgumentRules(required, properties);
+        }
+
+        /// <summary>What is wrong with the arguments, or null.</summary>
+        public string? Problem(IDictionary<string, JsonElement>? arguments)
+        {
+            foreach (var name in required)
+            {
+                if (arguments is null || !arguments.ContainsKey(name))
                 {
                     return $"The argument '{name}' is required.";
                 }
             }
-        }
 
-        if (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
-        {
+            if (arguments is null || properties.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var (name, value) in arguments)
+            {
+                if (properties.TryGetValue(name, out var rule) && rule.Problem(value) is { } problem)
+                {
+                    return $"The argument '{name}' {problem}.";
+                }
+            }
+
             return null;
         }
-
-        foreach (var (name, value) in arguments)
-        {
-            if (properties.TryGetProperty(name, out var property) && TypeProblem(property, value) is { } problem)
-            {
-                return $"The argument '{name}' {problem}.";
-            }
-        }
-
-        return null;
     }
 
-    private static string? TypeProblem(JsonElement schema, JsonElement value)
+    /// <summary>A schema's <c>type</c> (a name or a list of names; none of them means any) and its <c>items</c>' rule.</summary>
+    private sealed class TypeRule(string[] allowed, TypeRule? items)
     {
-        if (!schema.TryGetProperty("type", out var type))
+        /// <summary>The rule of a schema, or null when it has no <c>type</c> (then nothing is checked, its items neither).</summary>
+        public static TypeRule? From(JsonElement schema)
         {
-            return null;
+            if (!schema.TryGetProperty("type", out var type))
+            {
+                return null;
+            }
+
+            string[] allowed = type.ValueKind == JsonValueKind.Array
+                ? [.. type.EnumerateArray().Select(t => t.GetString()).OfType<string>()]
+                : type.GetString() is { } single ? [single] : [];
+            return new TypeRule(allowed, schema.TryGetProperty("items", out var items) ? From(items) : null);
         }
 
-        var allowed = type.ValueKind == JsonValueKind.Array
-            ? type.EnumerateArray().Select(t => t.GetString()).OfType<string>().ToArray()
-            : type.GetString() is { } single ? [single] : [];
-        if (allowed.Length == 0 || allowed.Any(t => Matches(t, value)))
+        public string? Problem(JsonElement value)
         {
-            if (value.ValueKind == JsonValueKind.Array && schema.TryGetProperty("items", out var items))
+            if (allowed.Length != 0 && !MatchesAny(value))
+            {
+                return $"must be {string.Join(" or ", allowed.Where(t => t != "null").Select(Article))}, not {Article(Kind(value))}";
+            }
+
+            if (items is not null && value.ValueKind == JsonValueKind.Array)
             {
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (TypeProblem(items, item) is { } problem)
+                    if (items.Problem(item) is { } problem)
                     {
                         return $"item {index}: {problem}";
                     }
@@ -84,7 +120,18 @@ internal static class ToolArgumentValidation
             return null;
         }
 
-        return $"must be {string.Join(" or ", allowed.Where(t => t != "null").Select(Article))}, not {Article(Kind(value))}";
+        private bool MatchesAny(JsonElement value)
+        {
+            foreach (var type in allowed)
+            {
+                if (Matches(type, value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static bool Matches(string type, JsonElement value) => type switch
